@@ -1,0 +1,76 @@
+# ebpf_exporter for Deno
+#
+#   make run     install what is missing, build the examples, run the exporter on them (:9435)
+#   make test    install what is missing, build the examples, run every test (unit + real kernel)
+#   make deps    install the toolchain (apt) and the pinned Deno (npm, in tools/)
+#   make check   deno fmt --check, deno lint, deno check
+#
+# Safe to run twice: installs only what is missing, rebuilds only what changed.
+
+SHELL := /bin/bash
+DENO := tools/node_modules/.bin/deno
+APT_PACKAGES := clang-19 llvm-19 libbpf-dev libelf-dev bpftool prometheus pci.ids linux-libc-dev make
+CONFIG_DIR ?= examples
+CONFIG_NAMES ?= timers,biolatency
+LISTEN ?= 0.0.0.0:9435
+EXPORTER_FLAGS ?=
+
+include examples/Makefile.inc
+
+# The scoped permission set: the two native libraries, the config dir, the listen address, and the
+# two environment variables npm:yaml reads.
+FFI_PATHS = $(shell $(DENO) run --frozen --allow-read --allow-env tools/ffi_paths.ts)
+RUN_PERMISSIONS = --allow-ffi=$(FFI_PATHS) --allow-read=$(CONFIG_DIR) --allow-net=$(LISTEN) \
+	--allow-env=LOG_TOKENS,LOG_STREAM
+
+.PHONY: deps apt-deps deno-deps run test check-examples check fmt clean
+
+deps: apt-deps deno-deps
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+deno-deps: $(DENO)
+
+$(DENO): tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Fills Deno's module cache from deno.lock (npm:yaml); offline afterwards.
+.deno-cache-stamp: deno.json deno.lock $(DENO)
+	$(DENO) install --frozen --entrypoint main.ts >/dev/null
+	touch $@
+
+run: deps examples .deno-cache-stamp
+	$(DENO) run --frozen $(RUN_PERMISSIONS) main.ts \
+	  --config.dir=$(CONFIG_DIR) --config.names=$(CONFIG_NAMES) \
+	  --web.listen-address=$(LISTEN) $(EXPORTER_FLAGS)
+
+test: deps examples .deno-cache-stamp
+	$(DENO) test --frozen --allow-all src/ ffi/ tests/
+
+# Every bundled example must load and attach here, strictly.
+EXAMPLE_NAMES = $(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml))
+check-examples: deps examples .deno-cache-stamp
+	@for n in $(EXAMPLE_NAMES); do \
+	  $(DENO) run --frozen --allow-ffi=$(FFI_PATHS) --allow-read=examples --allow-env=LOG_TOKENS,LOG_STREAM \
+	    main.ts --config.dir=examples --config.names=$$n --config.check --config.strict || exit 1; \
+	done
+
+check: deno-deps
+	$(DENO) fmt --check
+	$(DENO) lint
+	$(DENO) check main.ts src/ ffi/ tests/ tools/*.ts
+
+fmt: deno-deps
+	$(DENO) fmt
+
+clean: clean-examples
+	rm -f .deno-cache-stamp

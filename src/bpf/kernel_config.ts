@@ -1,0 +1,71 @@
+/**
+ * Puts a config into the kernel: open its object, check the config against the object's maps,
+ * load, attach. Turns every failure into a message that names the config and libbpf's reason.
+ * @module
+ */
+
+import { checkConfigMaps } from "../config/check_maps.ts";
+import type { Config } from "../config/types.ts";
+import type { LoadedConfig } from "./loaded_config.ts";
+import { BpfLoadError, BpfObject } from "./object.ts";
+
+/** How to load configs. */
+export interface KernelLoadOptions {
+  /** `--btf.path`. */
+  readonly btfPath?: string;
+  /** Include the verifier log in load errors (`--debug`). */
+  readonly debug?: boolean;
+}
+
+/** A config that could not be put into the kernel. */
+export class ConfigLoadError extends Error {
+  /** Prefixes `message` with the config's name. */
+  constructor(readonly config: string, message: string) {
+    super(`config ${config}: ${message}`);
+    this.name = "ConfigLoadError";
+  }
+}
+
+/** Opens, validates and loads a config's object, then attaches its programs. */
+export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}): LoadedConfig {
+  let object: BpfObject;
+  try {
+    object = BpfObject.open(config.objectPath, { btfPath: options.btfPath || undefined });
+  } catch (e) {
+    throw new ConfigLoadError(
+      config.name,
+      `cannot open ${config.objectPath}: ${describe(e, options)}`,
+    );
+  }
+  try {
+    checkConfigMaps(config, object.maps());
+    try {
+      object.load();
+    } catch (e) {
+      throw new ConfigLoadError(
+        config.name,
+        `cannot load ${config.objectPath}: ${describe(e, options)}`,
+      );
+    }
+    object.attachAll();
+  } catch (e) {
+    object.close();
+    throw e;
+  }
+  return {
+    config,
+    programs: object.programs,
+    mapSource: (name) => object.mapSource(name),
+    programStats: (name) => object.programStats(name),
+    close: () => object.close(),
+  };
+}
+
+function describe(e: unknown, options: KernelLoadOptions): string {
+  if (e instanceof BpfLoadError) {
+    const log = options.debug && e.log.trim() ? `\nlibbpf log:\n${e.log.trimEnd()}` : "";
+    const hint = options.debug ? "" : " (run with --debug for the verifier log)";
+    return `${e.message}${log || hint}`;
+  }
+  return (e as Error).message;
+}

@@ -1,0 +1,262 @@
+/**
+ * A BPF object's lifecycle: open `NAME.bpf.o`, load it into the kernel, attach every program by
+ * its `SEC()` name, and detach/close everything. No FFI types leak out of this module.
+ * @module
+ */
+
+import { BpfError, checkPointer, libbpf } from "../../ffi/libbpf.ts";
+import { withLibbpfLog } from "../../ffi/libbpf_log.ts";
+import { addressOf, cString, errno, readCString } from "../../ffi/libc.ts";
+import { isPerCpuMapType } from "../maps/source.ts";
+import { KernelMapSource } from "./map_reader.ts";
+
+/** Options for opening an object. */
+export interface OpenOptions {
+  /** External BTF for kernels without `/sys/kernel/btf/vmlinux` (`--btf.path`). */
+  readonly btfPath?: string;
+}
+
+/** A program of a loaded object and how its attachment went. */
+export interface ProgramState {
+  /** Function name of the program. */
+  readonly name: string;
+  /** `SEC()` name. */
+  readonly section: string;
+  /** Kernel program id (0 before load). */
+  id: number;
+  /** Program tag as 16 lowercase hex digits. */
+  tag: string;
+  /** Whether a link is in place. */
+  attached: boolean;
+  /** Why attaching failed, when it did. */
+  attachError?: string;
+}
+
+/** Raised when `bpf_object__load` fails; carries libbpf's messages (verifier log included). */
+export class BpfLoadError extends Error {
+  /** Builds the message from the failing call and libbpf's reason lines. */
+  constructor(readonly failure: BpfError, readonly reason: string, readonly log: string) {
+    super(`${failure.message}${reason ? `: ${reason}` : ""}`);
+    this.name = "BpfLoadError";
+  }
+}
+
+const OPEN_OPTS_SIZE = 80;
+const OPEN_OPTS_BTF_CUSTOM_PATH = 48;
+const PROG_INFO_SIZE = 232;
+const PROG_INFO_ID = 4;
+const PROG_INFO_TAG = 8;
+const PROG_INFO_RUN_TIME_NS = 192;
+const PROG_INFO_RUN_CNT = 200;
+
+/** Runtime statistics of a program (needs `kernel.bpf_stats_enabled=1` to be non-zero). */
+export interface ProgramStats {
+  /** Total run time in nanoseconds. */
+  readonly runTimeNs: bigint;
+  /** Number of runs. */
+  readonly runCount: bigint;
+}
+
+/** An opened (and later loaded and attached) BPF object. Close it to detach everything. */
+export class BpfObject {
+  /** Programs in object order. */
+  readonly programs: ProgramState[] = [];
+  #obj: Deno.PointerObject | null;
+  #progs = new Map<string, Deno.PointerObject>();
+  #mapPtrs = new Map<string, Deno.PointerObject>();
+  #links: Deno.PointerObject[] = [];
+  #keepAlive: Uint8Array[] = [];
+  #loaded = false;
+
+  private constructor(obj: Deno.PointerObject, keepAlive: Uint8Array[]) {
+    this.#obj = obj;
+    this.#keepAlive = keepAlive;
+    const lib = libbpf();
+    for (
+      let p = lib.bpf_object__next_program(obj, null);
+      p;
+      p = lib.bpf_object__next_program(obj, p)
+    ) {
+      const name = readCString(lib.bpf_program__name(p));
+      this.#progs.set(name, p);
+      this.programs.push({
+        name,
+        section: readCString(lib.bpf_program__section_name(p)),
+        id: 0,
+        tag: "",
+        attached: false,
+      });
+    }
+    for (let m = lib.bpf_object__next_map(obj, null); m; m = lib.bpf_object__next_map(obj, m)) {
+      this.#mapPtrs.set(readCString(lib.bpf_map__name(m)), m);
+    }
+  }
+
+  /** Opens an ELF object file; throws {@link BpfLoadError} with libbpf's reason on failure. */
+  static open(path: string, options: OpenOptions = {}): BpfObject {
+    const opts = new Uint8Array(new ArrayBuffer(OPEN_OPTS_SIZE));
+    const view = new DataView(opts.buffer);
+    view.setBigUint64(0, BigInt(OPEN_OPTS_SIZE), true);
+    const keepAlive: Uint8Array[] = [opts];
+    const setString = (offset: number, value: string) => {
+      const s = cString(value);
+      keepAlive.push(s);
+      view.setBigUint64(offset, addressOf(s), true);
+    };
+    if (options.btfPath) setString(OPEN_OPTS_BTF_CUSTOM_PATH, options.btfPath);
+    const pathC = cString(path);
+    const outcome = withLibbpfLog(() =>
+      checkPointer(`open ${path}`, libbpf().bpf_object__open_file(pathC, opts))
+    );
+    if (outcome.error !== undefined) throw loadError(outcome.error, outcome.log);
+    return new BpfObject(outcome.result!, keepAlive);
+  }
+
+  /** Facts about every map of the object (sizes are known before load; fds after). */
+  maps(): Map<string, { type: number; keySize: number; valueSize: number; maxEntries: number }> {
+    const lib = libbpf();
+    const out = new Map<
+      string,
+      { type: number; keySize: number; valueSize: number; maxEntries: number }
+    >();
+    for (const [name, m] of this.#mapPtrs) {
+      out.set(name, {
+        type: lib.bpf_map__type(m),
+        keySize: lib.bpf_map__key_size(m),
+        valueSize: lib.bpf_map__value_size(m),
+        maxEntries: lib.bpf_map__max_entries(m),
+      });
+    }
+    return out;
+  }
+
+  /** Loads every program and map into the kernel. */
+  load(): void {
+    const obj = this.#live();
+    const outcome = withLibbpfLog(() => {
+      const rc = libbpf().bpf_object__load(obj);
+      if (rc < 0) throw new BpfError("bpf_object__load", -rc);
+    });
+    if (outcome.error !== undefined) throw loadError(outcome.error, outcome.log);
+    this.#loaded = true;
+    for (const prog of this.programs) {
+      const info = this.#programInfo(prog.name);
+      if (!info) continue;
+      const view = new DataView(info.buffer);
+      prog.id = view.getUint32(PROG_INFO_ID, true);
+      prog.tag = Array.from(
+        info.subarray(PROG_INFO_TAG, PROG_INFO_TAG + 8),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+    }
+  }
+
+  /**
+   * Attaches every loaded program through libbpf's auto-attach (by `SEC()` name). Failures are
+   * recorded on the program state, not thrown.
+   */
+  attachAll(): ProgramState[] {
+    this.#live();
+    const lib = libbpf();
+    for (const prog of this.programs) {
+      const p = this.#progs.get(prog.name)!;
+      if (!lib.bpf_program__autoload(p)) continue;
+      const outcome = withLibbpfLog(() => lib.bpf_program__attach(p));
+      const link = outcome.result ?? null;
+      if (link === null) {
+        const code = errno() || 95;
+        const detail = outcome.log.map((l) => l.trim()).filter(Boolean).at(-1);
+        prog.attachError = new BpfError(`attach ${prog.section}`, code).message +
+          (detail ? ` (libbpf: ${detail})` : "");
+        prog.attached = false;
+        continue;
+      }
+      this.#links.push(link);
+      prog.attached = true;
+      prog.attachError = undefined;
+    }
+    return this.programs;
+  }
+
+  /** A reader for map `name` (after load). */
+  mapSource(name: string): KernelMapSource {
+    if (!this.#loaded) throw new Error(`map ${name}: object is not loaded`);
+    const m = this.#mapPtrs.get(name);
+    if (!m) throw new Error(`map ${name} not found in object`);
+    const lib = libbpf();
+    const type = lib.bpf_map__type(m);
+    return new KernelMapSource({
+      name,
+      type,
+      keySize: lib.bpf_map__key_size(m),
+      valueSize: lib.bpf_map__value_size(m),
+      maxEntries: lib.bpf_map__max_entries(m),
+      fd: lib.bpf_map__fd(m),
+      cpus: isPerCpuMapType(type) ? possibleCpus() : 1,
+    });
+  }
+
+  /** Run time and count of a program from the kernel (zero unless bpf stats are enabled). */
+  programStats(name: string): ProgramStats | undefined {
+    const info = this.#programInfo(name);
+    if (!info) return undefined;
+    const view = new DataView(info.buffer);
+    return {
+      runTimeNs: view.getBigUint64(PROG_INFO_RUN_TIME_NS, true),
+      runCount: view.getBigUint64(PROG_INFO_RUN_CNT, true),
+    };
+  }
+
+  #programInfo(name: string): Uint8Array<ArrayBuffer> | undefined {
+    const lib = libbpf();
+    const fd = lib.bpf_program__fd(this.#progs.get(name)!);
+    if (fd < 0) return undefined;
+    const info = new Uint8Array(PROG_INFO_SIZE);
+    const len = new Uint32Array([PROG_INFO_SIZE]);
+    if (lib.bpf_obj_get_info_by_fd(fd, info, len) < 0) return undefined;
+    return info;
+  }
+
+  #live(): Deno.PointerObject {
+    if (!this.#obj) throw new Error("BPF object is closed");
+    return this.#obj;
+  }
+
+  /** Detaches every program and closes the object (idempotent). */
+  close(): void {
+    if (!this.#obj) return;
+    const lib = libbpf();
+    for (const link of this.#links.splice(0)) lib.bpf_link__destroy(link);
+    lib.bpf_object__close(this.#obj);
+    this.#obj = null;
+    this.#keepAlive = [];
+    for (const prog of this.programs) prog.attached = false;
+  }
+
+  /** `using` support: closes the object. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+let cpuCount: number | undefined;
+
+/** Number of possible CPUs (the per-CPU value count), from libbpf. */
+export function possibleCpus(): number {
+  if (cpuCount === undefined) {
+    const n = libbpf().libbpf_num_possible_cpus();
+    if (n <= 0) throw new BpfError("libbpf_num_possible_cpus", -n);
+    cpuCount = n;
+  }
+  return cpuCount;
+}
+
+function loadError(error: unknown, log: string[]): Error {
+  if (!(error instanceof BpfError)) return error as Error;
+  const text = log.join("");
+  // libbpf brackets the verifier log; the lines outside it carry its own reason.
+  const reasonLines = text.replace(/-- BEGIN PROG LOAD LOG --[\s\S]*?-- END PROG LOAD LOG --/g, "")
+    .split("\n").map((l) => l.trim()).filter((l) => l.startsWith("libbpf:"))
+    .map((l) => l.replace(/^libbpf:\s*/, ""));
+  return new BpfLoadError(error, reasonLines.slice(-3).join("; "), text);
+}

@@ -1,0 +1,162 @@
+/**
+ * The exporter's command: flags -> configs -> kernel -> HTTP server, and a clean shutdown.
+ * `main.ts` only calls {@link run}.
+ * @module
+ */
+
+import { setLibbpfSink } from "../../ffi/libbpf_log.ts";
+import { readKernelTextFile } from "../../ffi/libc.ts";
+import { ConfigLoadError, loadKernelConfig } from "../bpf/kernel_config.ts";
+import type { LoadedConfig } from "../bpf/loaded_config.ts";
+import { ConfigError, formatConfigWarning } from "../config/errors.ts";
+import { loadConfigs } from "../config/load.ts";
+import type { DecoderEnv } from "../decoders/decoder.ts";
+import { Exporter } from "../exporter.ts";
+import { createHandler } from "../http/handler.ts";
+import { KallsymsResolver } from "../kernel/kallsyms.ts";
+import { PartitionsResolver } from "../kernel/partitions.ts";
+import * as log from "../log.ts";
+import { VERSION } from "../version.ts";
+import { FlagError, type Flags, helpText, parseFlags } from "./flags.ts";
+
+/** Exit code for command-line mistakes (as kingpin uses). */
+export const EXIT_USAGE = 2;
+/** Exit code for start-up failures. */
+export const EXIT_FAILURE = 1;
+
+/** Host lookups backed by the kernel's files, read through libc. */
+export function kernelDecoderEnv(): DecoderEnv {
+  const onError = (e: unknown) => log.warn((e as Error).message);
+  return {
+    symbols: new KallsymsResolver({ read: () => readKernelTextFile("/proc/kallsyms"), onError }),
+    devices: new PartitionsResolver({
+      read: () => readKernelTextFile("/proc/partitions"),
+      onError,
+    }),
+  };
+}
+
+/** Runs the exporter until SIGINT/SIGTERM; returns the process exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseFlags(argv);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      console.error(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if ("help" in parsed) {
+    await Deno.stdout.write(new TextEncoder().encode(helpText()));
+    return 0;
+  }
+  if ("version" in parsed) {
+    console.log(`ebpf_exporter, version ${VERSION.version} (revision: ${VERSION.revision})`);
+    return 0;
+  }
+  const flags: Flags = parsed;
+  log.configureLog({ noTimestamps: flags.logNoTimestamps, debug: flags.debug });
+  try {
+    return await start(flags);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ConfigLoadError) {
+      log.error(e.message);
+      return EXIT_FAILURE;
+    }
+    log.error(`${(e as Error).message}`);
+    return EXIT_FAILURE;
+  }
+}
+
+async function start(flags: Flags): Promise<number> {
+  if (flags.mapsReplay) throw new Error("--maps.replay is not supported yet");
+  if ("fd" in flags.listen) throw new Error("--web.listen-address=fd://N is not supported yet");
+  setLibbpfSink((level, message) => {
+    if (flags.debug) log.debug(`libbpf ${level}: ${message.trimEnd()}`);
+  });
+
+  const { configs, warnings } = await loadConfigs(flags.configDir, flags.configNames);
+  for (const w of warnings) log.warn(formatConfigWarning(w));
+  if (flags.configStrict && warnings.length > 0) {
+    log.error(`${warnings.length} unknown config key(s) under --config.strict`);
+    return EXIT_FAILURE;
+  }
+
+  const loaded: LoadedConfig[] = [];
+  const closeAll = () => loaded.forEach((l) => l.close());
+  try {
+    for (const config of configs) {
+      const l = loadKernelConfig(config, { btfPath: flags.btfPath, debug: flags.debug });
+      loaded.push(l);
+      for (const p of l.programs) {
+        if (p.attached) log.debug(`config ${config.name}: attached ${p.name} (${p.section})`);
+        else log.warn(`config ${config.name}: program ${p.name}: ${p.attachError}`);
+      }
+      const missed = l.programs.filter((p) => !p.attached);
+      if (flags.configStrict && missed.length > 0) {
+        throw new ConfigLoadError(
+          config.name,
+          `${missed.length} program(s) not attached under --config.strict: ${
+            missed.map((p) => p.name).join(", ")
+          }`,
+        );
+      }
+    }
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+
+  const exporter = new Exporter(loaded, kernelDecoderEnv(), {
+    cacheSize: flags.cacheSize,
+    programStats: bpfStatsEnabled,
+  });
+  if (flags.configCheck) {
+    exporter.close();
+    log.info(`config check passed: ${configs.map((c) => c.name).join(", ")}`);
+    return 0;
+  }
+
+  const handler = createHandler({
+    telemetryPath: flags.telemetryPath,
+    gather: () => exporter.gather(),
+    version: VERSION.version,
+  });
+  const { hostname, port } = flags.listen;
+  const server = Deno.serve({
+    hostname,
+    port,
+    onListen: (addr) => log.info(`listening on ${addr.hostname}:${addr.port}`),
+  }, handler);
+
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await Promise.race([stopped.promise, server.finished]);
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  log.info("shutting down: detaching programs");
+  await server.shutdown();
+  exporter.close();
+  return 0;
+}
+
+let statsCheckedAt = -Infinity;
+let statsEnabled = false;
+
+/** Whether `kernel.bpf_stats_enabled` is 1, re-read at most every 10 s. */
+function bpfStatsEnabled(): boolean {
+  const now = Date.now();
+  if (now - statsCheckedAt > 10_000) {
+    statsCheckedAt = now;
+    try {
+      statsEnabled = readKernelTextFile("/proc/sys/kernel/bpf_stats_enabled").trim() === "1";
+    } catch {
+      statsEnabled = false;
+    }
+  }
+  return statsEnabled;
+}

@@ -1,0 +1,65 @@
+/**
+ * The decoder contract: one step of a label's chain (compat.md §4).
+ *
+ * The first step of a chain gets the label's raw key bytes (host byte order); later steps get the
+ * previous step's text. Each decoder accepts both and converts when it needs the other form.
+ * @module
+ */
+
+import type { DecoderConfig } from "../config/types.ts";
+
+/** What a decoder step receives: raw bytes (first step) or the previous step's text. */
+export type DecoderInput = Uint8Array | string;
+
+/**
+ * A compiled decoder step. Returns the decoded text, or `null` to drop the whole series (only
+ * `regexp` does that). Throws {@link DecodeError} when the input cannot be decoded.
+ */
+export type DecodeStep = (input: DecoderInput) => string | null;
+
+/** A decode failure: the key is skipped for this scrape and counted in `decoder_errors_total`. */
+export class DecodeError extends Error {
+  /** Creates an error whose message says what the decoder expected and what it got. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DecodeError";
+  }
+}
+
+/** Kernel symbol lookups needed by `ksym` and `kstack`. */
+export interface SymbolResolver {
+  /** Exact symbol at `addr`, e.g. `tcp_v4_connect` or `foo\t[module]`; undefined if none. */
+  exact(addr: bigint): string | undefined;
+  /** Nearest symbol at or below `addr`; undefined if none. */
+  nearest(addr: bigint): string | undefined;
+}
+
+/** Block device lookup needed by `majorminor`. */
+export interface DeviceResolver {
+  /** Device name (e.g. `vda`) for a major:minor pair; undefined if unknown. */
+  name(major: number, minor: number): string | undefined;
+}
+
+/** Host lookups decoders may need; tests pass fakes. */
+export interface DecoderEnv {
+  /** Kernel symbols (kallsyms). */
+  readonly symbols: SymbolResolver;
+  /** Block devices (/proc/partitions). */
+  readonly devices: DeviceResolver;
+}
+
+/** Builds a {@link DecodeStep} from its config; throws a plain Error for a bad config. */
+export type DecoderFactory = (config: DecoderConfig, env: DecoderEnv) => DecodeStep;
+
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** The input as text: bytes are read as UTF-8 (invalid sequences become U+FFFD). */
+export function inputText(input: DecoderInput): string {
+  return typeof input === "string" ? input : utf8.decode(input);
+}
+
+/** The input as bytes: text is encoded as UTF-8. */
+export function inputBytes(input: DecoderInput): Uint8Array {
+  return typeof input === "string" ? utf8Encoder.encode(input) : input;
+}

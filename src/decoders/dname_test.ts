@@ -1,0 +1,33 @@
+import assert from "#assert";
+import type { DecoderEnv, DecoderInput } from "./decoder.ts";
+import { decodeDname, dnameDecoder } from "./dname.ts";
+
+const env: DecoderEnv = {
+  symbols: { exact: () => undefined, nearest: () => undefined },
+  devices: { name: () => undefined },
+};
+const decode = dnameDecoder({ name: "dname" }, env);
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+Deno.test("dname: wire names to dotted text", () => {
+  const cases: [DecoderInput, string][] = [
+    [bytes(""), "."],
+    [bytes("\x00"), ""],
+    [bytes("\x03com"), "com"],
+    [bytes("\x07example\x03com"), "example.com"],
+    [bytes("\x07example\x03com\x00"), "example.com."],
+    [bytes("\x07example\x03com\x00\x00"), "example.com.."],
+    [bytes("\x03www\x07example\x03org\x00\x00\x00\x00"), "www.example.org...."],
+    [bytes("\x00\x00"), "."],
+    // malformed: a length past the end returns the input unchanged
+    [bytes("\x05com"), "\x05com"],
+    [bytes("\x07example\x09com"), "\x07example\x09com"],
+    [bytes("\x03com\x01"), "\x03com\x01"],
+    // text input is encoded first
+    ["\x03com", "com"],
+  ];
+  for (const [input, want] of cases) {
+    assert.equal(decode(input), want, JSON.stringify(want));
+  }
+  assert.equal(decodeDname(bytes("\x02ab\x05")), undefined);
+});

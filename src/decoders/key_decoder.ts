@@ -1,0 +1,64 @@
+/**
+ * Turns a map key's raw bytes into label values by running each label's decoder chain over its
+ * slice of the key (compat.md §3–4).
+ * @module
+ */
+
+import type { LabelConfig } from "../config/types.ts";
+import { DecodeError, type DecoderEnv, type DecodeStep } from "./decoder.ts";
+import { createDecoderStep } from "./registry.ts";
+
+interface CompiledLabel {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly steps: readonly DecodeStep[];
+}
+
+/** Decodes whole keys for one metric. Build once per metric; `decode` is the hot path. */
+export class KeyDecoder {
+  /** Label names in key order. */
+  readonly names: readonly string[];
+  /** Bytes of key the labels cover (Σ size + padding). */
+  readonly keySize: number;
+  readonly #labels: readonly CompiledLabel[];
+
+  /** Compiles every label's chain; throws on an unknown decoder or a bad decoder config. */
+  constructor(labels: readonly LabelConfig[], env: DecoderEnv) {
+    let offset = 0;
+    this.#labels = labels.map((label) => {
+      const compiled = {
+        name: label.name,
+        offset,
+        size: label.size,
+        steps: label.decoders.map((d) => createDecoderStep(d, env)),
+      };
+      offset += label.size + label.padding;
+      return compiled;
+    });
+    this.keySize = offset;
+    this.names = labels.map((l) => l.name);
+  }
+
+  /**
+   * Label values for `key` in label order, or `null` when a decoder (regexp) drops the series.
+   * Throws {@link DecodeError} when a label cannot be decoded.
+   */
+  decode(key: Uint8Array): string[] | null {
+    if (key.length < this.keySize) {
+      throw new DecodeError(`key has ${key.length} bytes, labels need ${this.keySize}`);
+    }
+    const values: string[] = new Array(this.#labels.length);
+    for (let i = 0; i < this.#labels.length; i++) {
+      const label = this.#labels[i];
+      let value: Uint8Array | string = key.subarray(label.offset, label.offset + label.size);
+      for (const step of label.steps) {
+        const out = step(value);
+        if (out === null) return null;
+        value = out;
+      }
+      values[i] = typeof value === "string" ? value : new TextDecoder().decode(value);
+    }
+    return values;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Decoder lookup by the name used in YAML (compat.md §4).
+ *
+ * Adding a decoder is one entry in {@link FACTORIES}.
+ * @module
+ */
+
+import type { DecoderConfig } from "../config/types.ts";
+import type { DecoderEnv, DecoderFactory, DecodeStep } from "./decoder.ts";
+import { dnameDecoder } from "./dname.ts";
+import { errnoDecoder } from "./errno.ts";
+import { hexDecoder } from "./hex.ts";
+import { inetIpDecoder } from "./inet_ip.ts";
+import { ksymDecoder } from "./ksym.ts";
+import { majorMinorDecoder } from "./majorminor.ts";
+import { regexpDecoder } from "./regexp.ts";
+import { staticMapDecoder } from "./static_map.ts";
+import { stringDecoder } from "./string.ts";
+import { syscallDecoder } from "./syscall.ts";
+import { uintDecoder } from "./uint.ts";
+
+const FACTORIES: ReadonlyMap<string, DecoderFactory> = new Map([
+  ["dname", dnameDecoder],
+  ["errno", errnoDecoder],
+  ["hex", hexDecoder],
+  ["inet_ip", inetIpDecoder],
+  ["ksym", ksymDecoder],
+  ["majorminor", majorMinorDecoder],
+  ["regexp", regexpDecoder],
+  ["static_map", staticMapDecoder],
+  ["string", stringDecoder],
+  ["syscall", syscallDecoder],
+  ["uint", uintDecoder],
+]);
+
+/** Names of every decoder this build knows, sorted. */
+export function knownDecoderNames(): string[] {
+  return [...FACTORIES.keys()].sort();
+}
+
+/**
+ * Compiles one decoder config into a step. Throws an Error for an unknown decoder name
+ * (`unknown decoder "X" (known: a, b, ...)`) or a bad decoder config (e.g. an invalid regexp).
+ */
+export function createDecoderStep(
+  config: DecoderConfig,
+  env: DecoderEnv,
+): DecodeStep {
+  const factory = FACTORIES.get(config.name);
+  if (factory === undefined) {
+    throw new Error(
+      `unknown decoder ${JSON.stringify(config.name)} (known: ${knownDecoderNames().join(", ")})`,
+    );
+  }
+  return factory(config, env);
+}

@@ -1,0 +1,55 @@
+import assert from "#assert";
+import type { DecoderConfig } from "../config/types.ts";
+import type { DecoderEnv, DecoderInput } from "./decoder.ts";
+import { staticMapDecoder } from "./static_map.ts";
+
+const env: DecoderEnv = {
+  symbols: { exact: () => undefined, nearest: () => undefined },
+  devices: { name: () => undefined },
+};
+const map = new Map([
+  ["1", "one"],
+  ["0x10", "sixteen-hex"],
+  ["010", "octal-looking"],
+  ["1_000", "underscored"],
+  ["true", "yes-bool"],
+  ["1e3", "exp"],
+  ["", "empty"],
+]);
+
+Deno.test("static_map: keys are source text", () => {
+  const cases: [DecoderConfig, DecoderInput, string][] = [
+    [{ name: "static_map", staticMap: map }, "1", "one"],
+    [{ name: "static_map", staticMap: map }, "0x10", "sixteen-hex"],
+    [{ name: "static_map", staticMap: map }, "16", "unknown:16"],
+    [{ name: "static_map", staticMap: map }, "010", "octal-looking"],
+    [{ name: "static_map", staticMap: map }, "8", "unknown:8"],
+    [{ name: "static_map", staticMap: map }, "10", "unknown:10"],
+    [{ name: "static_map", staticMap: map }, "1000", "unknown:1000"],
+    [{ name: "static_map", staticMap: map }, "1_000", "underscored"],
+    [{ name: "static_map", staticMap: map }, "true", "yes-bool"],
+    [{ name: "static_map", staticMap: map }, "1e3", "exp"],
+    [{ name: "static_map", staticMap: map }, "", "empty"],
+    [
+      { name: "static_map", staticMap: map },
+      new TextEncoder().encode("1"),
+      "one",
+    ],
+    [{ name: "static_map", staticMap: map, allowUnknown: true }, "16", "16"],
+    [{ name: "static_map", staticMap: map, allowUnknown: true }, "1", "one"],
+    [
+      { name: "static_map", staticMap: map, allowUnknown: false },
+      "2",
+      "unknown:2",
+    ],
+    [{ name: "static_map", staticMap: new Map() }, "2", "unknown:2"],
+    [{ name: "static_map" }, "2", "empty mapping"],
+  ];
+  for (const [config, input, want] of cases) {
+    assert.equal(
+      staticMapDecoder(config, env)(input),
+      want,
+      `input ${JSON.stringify(input)}`,
+    );
+  }
+});

@@ -1,0 +1,71 @@
+/**
+ * `uint`: 1, 2, 4 or 8 bytes in host byte order -> decimal text (compat.md §4).
+ *
+ * Also exports the host-order integer readers that `ksym` and `majorminor` share.
+ * @module
+ */
+
+import { DecodeError, type DecoderFactory, inputBytes } from "./decoder.ts";
+
+/** True when this machine stores integers little-endian (x86_64, arm64). */
+export const HOST_LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reads `size` (1..4) bytes at `offset` as an unsigned host-order integer. */
+function readSmall(bytes: Uint8Array, offset: number, size: number): number {
+  let value = 0;
+  if (HOST_LITTLE_ENDIAN) {
+    for (let i = size - 1; i >= 0; i--) value = value * 256 + bytes[offset + i];
+  } else {
+    for (let i = 0; i < size; i++) value = value * 256 + bytes[offset + i];
+  }
+  return value;
+}
+
+/** The first 4 bytes as an unsigned host-order u32 (the caller checks the length). */
+export function readU32(bytes: Uint8Array): number {
+  return readSmall(bytes, 0, 4);
+}
+
+/** The first 8 bytes as a host-order u64, split into its high and low u32 halves. */
+export function readU64Halves(bytes: Uint8Array): [hi: number, lo: number] {
+  const first = readSmall(bytes, 0, 4);
+  const second = readSmall(bytes, 4, 4);
+  return HOST_LITTLE_ENDIAN ? [second, first] : [first, second];
+}
+
+/** The first 8 bytes as an unsigned host-order u64 (the caller checks the length). */
+export function readU64(bytes: Uint8Array): bigint {
+  const [hi, lo] = readU64Halves(bytes);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+const TWO_POW_32 = 4294967296;
+/** Largest high half for which `hi * 2^32 + lo` is still an exact double (< 2^53). */
+const MAX_EXACT_HI = 0x1fffff;
+
+/** Decimal text of a u64 given as halves, exact above 2^53. */
+export function u64HalvesToDecimal(hi: number, lo: number): string {
+  if (hi <= MAX_EXACT_HI) return String(hi * TWO_POW_32 + lo);
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+/** Factory of the `uint` decoder; inputs of another size throw {@link DecodeError}. */
+export const uintDecoder: DecoderFactory = () => (input) => {
+  const bytes = inputBytes(input);
+  switch (bytes.length) {
+    case 1:
+      return String(bytes[0]);
+    case 2:
+      return String(readSmall(bytes, 0, 2));
+    case 4:
+      return String(readSmall(bytes, 0, 4));
+    case 8: {
+      const [hi, lo] = readU64Halves(bytes);
+      return u64HalvesToDecimal(hi, lo);
+    }
+    default:
+      throw new DecodeError(
+        `uint: unsupported input size ${bytes.length} (want 1, 2, 4 or 8 bytes)`,
+      );
+  }
+};

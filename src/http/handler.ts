@@ -1,0 +1,152 @@
+/**
+ * The exporter's HTTP request handler: a pure `Request -> Response` function, so it can be tested
+ * in-process and mounted on any server (`Deno.serve`, a socket-activated listener, a TLS wrapper).
+ *
+ * Routes: `/` (landing page), the telemetry path (text exposition), and `/maps` when a maps dumper
+ * is given (`--debug`). Only GET and HEAD are served.
+ * @module
+ */
+
+import type { MetricFamily } from "../metrics/family.ts";
+import { TEXT_CONTENT_TYPE, textChunks } from "../exposition/text.ts";
+
+/** What {@link createHandler} needs to serve requests. */
+export interface HandlerOptions {
+  /** Path of the metrics endpoint, e.g. `/metrics` (exact match). */
+  telemetryPath: string;
+  /** Collects every metric family for one scrape, in exposition order. */
+  gather: () => Promise<MetricFamily[]>;
+  /** Dumps every map of every config as text; only given with `--debug` (else `/maps` is 404). */
+  maps?: () => Promise<string>;
+  /** Exporter version shown on the landing page. */
+  version: string;
+}
+
+const PLAIN = "text/plain; charset=utf-8";
+const HTML = "text/html; charset=utf-8";
+const ALLOW = "GET, HEAD";
+
+/** A plain-text error response shaped like Go's `http.Error`. */
+function httpError(status: number, message: string, extra?: Record<string, string>): Response {
+  return new Response(message + "\n", {
+    status,
+    headers: { "content-type": PLAIN, "x-content-type-options": "nosniff", ...extra },
+  });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function landingPage(opts: HandlerOptions): string {
+  const path = escapeHtml(opts.telemetryPath);
+  const maps = opts.maps ? `<p><a href="/maps">Maps</a></p>\n` : "";
+  return `<html>
+<head><title>eBPF Exporter</title></head>
+<body>
+<h1>eBPF Exporter</h1>
+<p>Version: ${escapeHtml(opts.version)}</p>
+<p><a href="${path}">Metrics</a></p>
+${maps}</body>
+</html>
+`;
+}
+
+/** Wraps a chunk iterator (whose first chunk was already taken) in a byte stream. */
+function streamChunks(
+  first: string | undefined,
+  rest: Iterator<string>,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let pending = first;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pending !== undefined) {
+        controller.enqueue(encoder.encode(pending));
+        pending = undefined;
+        return;
+      }
+      const next = rest.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    cancel() {
+      rest.return?.();
+    },
+  });
+}
+
+/**
+ * Builds the request handler.
+ *
+ * - `GET|HEAD <telemetryPath>`: 200 with the text exposition (streamed), or 500 naming the error
+ *   when gathering fails. HEAD gathers too (so the status is the same) but sends no body.
+ * - `GET|HEAD /`: the HTML landing page (unless `/` is the telemetry path).
+ * - `GET|HEAD /maps`: the maps dump, only when `opts.maps` is set.
+ * - Any other method on those paths: 405 with `Allow: GET, HEAD`; any other path: 404.
+ *
+ * @example
+ * ```ts
+ * import { createHandler } from "./handler.ts";
+ * const handler = createHandler({ telemetryPath: "/metrics", gather: () => Promise.resolve([]), version: "1.0.0" });
+ * const res = await handler(new Request("http://localhost/metrics"));
+ * res.status; // 200
+ * ```
+ */
+export function createHandler(opts: HandlerOptions): (req: Request) => Promise<Response> {
+  const { telemetryPath, gather, maps } = opts;
+  const landing = landingPage(opts);
+
+  async function metrics(head: boolean): Promise<Response> {
+    let families: MetricFamily[];
+    let chunks: Iterator<string>;
+    let first: IteratorResult<string>;
+    try {
+      families = await gather();
+      if (head) {
+        return new Response(null, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
+      }
+      // Encode the first chunk eagerly so that an encoding failure is still a clean 500.
+      chunks = textChunks(families);
+      first = chunks.next();
+    } catch (err) {
+      return httpError(
+        500,
+        "An error has occurred while serving metrics:\n\nerror gathering metrics: " +
+          errorText(err),
+      );
+    }
+    const body = first.done ? null : streamChunks(first.value, chunks);
+    return new Response(body, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
+  }
+
+  async function dumpMaps(dump: () => Promise<string>, head: boolean): Promise<Response> {
+    let text: string;
+    try {
+      text = await dump();
+    } catch (err) {
+      return httpError(500, "An error has occurred while reading maps:\n\n" + errorText(err));
+    }
+    return new Response(head ? null : text, { status: 200, headers: { "content-type": PLAIN } });
+  }
+
+  return (req: Request): Promise<Response> => {
+    const path = new URL(req.url).pathname;
+    const known = path === telemetryPath || path === "/" ||
+      (maps !== undefined && path === "/maps");
+    if (!known) return Promise.resolve(httpError(404, "404 page not found"));
+    const head = req.method === "HEAD";
+    if (!head && req.method !== "GET") {
+      return Promise.resolve(httpError(405, "Method Not Allowed", { allow: ALLOW }));
+    }
+    if (path === telemetryPath) return metrics(head);
+    if (path === "/maps" && maps !== undefined) return dumpMaps(maps, head);
+    return Promise.resolve(
+      new Response(head ? null : landing, { status: 200, headers: { "content-type": HTML } }),
+    );
+  };
+}

@@ -1,0 +1,296 @@
+import { equal, ok } from "#assert";
+import { LabelSet, type MetricFamily } from "../metrics/family.ts";
+import { encodeText, TEXT_CONTENT_TYPE } from "../exposition/text.ts";
+import { createHandler, type HandlerOptions } from "./handler.ts";
+
+const FAMILIES: MetricFamily[] = [
+  {
+    name: "ebpf_exporter_enabled_configs",
+    help: "The set of enabled configs",
+    type: "gauge",
+    series: [{ labels: LabelSet.of({ name: "timers" }), value: 1 }],
+  },
+];
+
+function handler(extra: Partial<HandlerOptions> = {}) {
+  let gathers = 0;
+  const h = createHandler({
+    telemetryPath: "/metrics",
+    gather: () => {
+      gathers++;
+      return Promise.resolve(FAMILIES);
+    },
+    version: "2.5.0-deno",
+    ...extra,
+  });
+  return { h, gathers: () => gathers };
+}
+
+function req(path: string, method = "GET"): Request {
+  return new Request("http://localhost:9435" + path, { method });
+}
+
+Deno.test("GET /metrics serves the text exposition", async () => {
+  const { h, gathers } = handler();
+  const res = await h(req("/metrics"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), TEXT_CONTENT_TYPE);
+  ok(res.body instanceof ReadableStream);
+  equal(await res.text(), encodeText(FAMILIES));
+  equal(gathers(), 1);
+});
+
+Deno.test("GET /metrics ignores the query string", async () => {
+  const { h } = handler();
+  const res = await h(req("/metrics?name[]=x"));
+  equal(res.status, 200);
+  equal(await res.text(), encodeText(FAMILIES));
+});
+
+Deno.test("GET /metrics streams large output in several chunks", async () => {
+  const series = Array.from({ length: 20000 }, (_, i) => ({
+    labels: LabelSet.of({ id: String(i) }),
+    value: i,
+  }));
+  const fams: MetricFamily[] = [{ name: "big", help: "Big.", type: "counter", series }];
+  const { h } = handler({ gather: () => Promise.resolve(fams) });
+  const res = await h(req("/metrics"));
+  const reader = res.body!.getReader();
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  ok(parts.length > 1, `${parts.length} chunks`);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  equal(new TextDecoder().decode(all), encodeText(fams));
+});
+
+Deno.test("GET /metrics with nothing to expose is an empty 200", async () => {
+  const { h } = handler({ gather: () => Promise.resolve([]) });
+  const res = await h(req("/metrics"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), TEXT_CONTENT_TYPE);
+  equal(await res.text(), "");
+});
+
+Deno.test("GET /metrics: non-UTF-16-safe label values are UTF-8 encoded", async () => {
+  const fams: MetricFamily[] = [{
+    name: "u",
+    help: "Ü",
+    type: "gauge",
+    series: [{ labels: LabelSet.of({ s: "✓ naïve" }), value: 1 }],
+  }];
+  const { h } = handler({ gather: () => Promise.resolve(fams) });
+  const res = await h(req("/metrics"));
+  equal(await res.text(), '# HELP u Ü\n# TYPE u gauge\nu{s="✓ naïve"} 1\n');
+});
+
+Deno.test("gather failure is a 500 naming the error", async () => {
+  const { h } = handler({ gather: () => Promise.reject(new Error("map timers: EPERM")) });
+  const res = await h(req("/metrics"));
+  equal(res.status, 500);
+  equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+  equal(
+    await res.text(),
+    "An error has occurred while serving metrics:\n\nerror gathering metrics: map timers: EPERM\n",
+  );
+});
+
+Deno.test("a non-Error rejection is still reported", async () => {
+  const { h } = handler({ gather: () => Promise.reject("boom") });
+  const res = await h(req("/metrics"));
+  equal(res.status, 500);
+  ok((await res.text()).includes("boom"));
+});
+
+Deno.test("a synchronous throw from gather is a 500 too", async () => {
+  const { h } = handler({
+    gather: () => {
+      throw new TypeError("not ready");
+    },
+  });
+  const res = await h(req("/metrics"));
+  equal(res.status, 500);
+  ok((await res.text()).includes("not ready"));
+});
+
+Deno.test("an encoding failure (bad family) is a 500, not a broken stream", async () => {
+  const bad = [{ name: "x", help: "", type: "gauge", series: [{ labels: null, value: 1 }] }];
+  const { h } = handler({
+    gather: () => Promise.resolve(bad as unknown as MetricFamily[]),
+  });
+  const res = await h(req("/metrics"));
+  equal(res.status, 500);
+  await res.body?.cancel();
+});
+
+Deno.test("HEAD /metrics: same status and headers, no body", async () => {
+  const { h, gathers } = handler();
+  const res = await h(req("/metrics", "HEAD"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), TEXT_CONTENT_TYPE);
+  equal(res.body, null);
+  equal(gathers(), 1);
+});
+
+Deno.test("HEAD /metrics with a failing gather is a 500", async () => {
+  const { h } = handler({ gather: () => Promise.reject(new Error("x")) });
+  const res = await h(req("/metrics", "HEAD"));
+  equal(res.status, 500);
+  await res.body?.cancel();
+});
+
+Deno.test("custom telemetry path", async () => {
+  const { h } = handler({ telemetryPath: "/ebpf/metrics" });
+  equal((await h(req("/ebpf/metrics"))).status, 200);
+  const old = await h(req("/metrics"));
+  equal(old.status, 404);
+  await old.body?.cancel();
+  const landing = await h(req("/"));
+  ok((await landing.text()).includes('href="/ebpf/metrics"'));
+});
+
+Deno.test("GET / is the landing page", async () => {
+  const { h, gathers } = handler();
+  const res = await h(req("/"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  const body = await res.text();
+  ok(body.includes("<title>eBPF Exporter</title>"));
+  ok(body.includes('<a href="/metrics">Metrics</a>'));
+  ok(body.includes("2.5.0-deno"));
+  ok(!body.includes("/maps"));
+  equal(gathers(), 0);
+});
+
+Deno.test("landing page escapes the telemetry path and version", async () => {
+  const { h } = handler({ telemetryPath: '/m"<x>', version: "<v>" });
+  const body = await (await h(req("/"))).text();
+  ok(body.includes('href="/m&#34;&#60;x&#62;"'));
+  ok(body.includes("&#60;v&#62;"));
+});
+
+Deno.test("HEAD / has headers and no body", async () => {
+  const { h } = handler();
+  const res = await h(req("/", "HEAD"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  equal(res.body, null);
+});
+
+Deno.test("telemetry path / wins over the landing page", async () => {
+  const { h } = handler({ telemetryPath: "/" });
+  const res = await h(req("/"));
+  equal(res.headers.get("content-type"), TEXT_CONTENT_TYPE);
+  equal(await res.text(), encodeText(FAMILIES));
+});
+
+Deno.test("/maps is 404 without a maps dumper", async () => {
+  const { h } = handler();
+  const res = await h(req("/maps"));
+  equal(res.status, 404);
+  equal(await res.text(), "404 page not found\n");
+  const post = await h(req("/maps", "POST"));
+  equal(post.status, 404);
+  await post.body?.cancel();
+});
+
+Deno.test("/maps serves the dump with --debug, and the landing page links it", async () => {
+  const { h } = handler({ maps: () => Promise.resolve("## Config: timers\n") });
+  const res = await h(req("/maps"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+  equal(await res.text(), "## Config: timers\n");
+  ok((await (await h(req("/"))).text()).includes('<a href="/maps">Maps</a>'));
+  const head = await h(req("/maps", "HEAD"));
+  equal(head.status, 200);
+  equal(head.body, null);
+});
+
+Deno.test("/maps failure is a 500 naming the error", async () => {
+  const { h } = handler({ maps: () => Promise.reject(new Error("map gone")) });
+  const res = await h(req("/maps"));
+  equal(res.status, 500);
+  equal(await res.text(), "An error has occurred while reading maps:\n\nmap gone\n");
+});
+
+for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
+  Deno.test(`${method} on known paths is 405 with Allow`, async () => {
+    const { h, gathers } = handler({ maps: () => Promise.resolve("") });
+    for (const path of ["/metrics", "/", "/maps"]) {
+      const res = await h(req(path, method));
+      equal(res.status, 405, `${method} ${path}`);
+      equal(res.headers.get("allow"), "GET, HEAD");
+      equal(await res.text(), "Method Not Allowed\n");
+    }
+    equal(gathers(), 0);
+  });
+}
+
+for (const path of ["/metricsx", "/metrics/", "/favicon.ico", "/Metrics", "//metrics", "/maps/x"]) {
+  Deno.test(`unknown path ${path} is 404`, async () => {
+    const { h, gathers } = handler({ maps: () => Promise.resolve("") });
+    const res = await h(req(path));
+    equal(res.status, 404);
+    equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+    equal(await res.text(), "404 page not found\n");
+    equal(gathers(), 0);
+  });
+}
+
+Deno.test("unknown path with a bad method is 404, not 405", async () => {
+  const { h } = handler();
+  const res = await h(req("/nope", "POST"));
+  equal(res.status, 404);
+  await res.body?.cancel();
+});
+
+Deno.test("each scrape gathers afresh", async () => {
+  let n = 0;
+  const { h } = handler({
+    gather: () =>
+      Promise.resolve([{
+        name: "scrapes_total",
+        help: "S.",
+        type: "counter",
+        series: [{ labels: LabelSet.EMPTY, value: ++n }],
+      }]),
+  });
+  ok((await (await h(req("/metrics"))).text()).endsWith("scrapes_total 1\n"));
+  ok((await (await h(req("/metrics"))).text()).endsWith("scrapes_total 2\n"));
+});
+
+Deno.test("cancelling the body stops the encoder", async () => {
+  let reachedSecond = false;
+  const big = Array.from({ length: 20000 }, (_, i) => ({
+    labels: LabelSet.of({ id: String(i) }),
+    value: i,
+  }));
+  const fams: MetricFamily[] = [
+    { name: "big", help: "Big.", type: "counter", series: big },
+    {
+      name: "later",
+      help: "Later.",
+      type: "gauge",
+      get series() {
+        reachedSecond = true;
+        return [];
+      },
+    },
+  ];
+  const { h } = handler({ gather: () => Promise.resolve(fams) });
+  const res = await h(req("/metrics"));
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  ok(!first.done && first.value.length > 0);
+  await reader.cancel();
+  equal(reachedSecond, false);
+});

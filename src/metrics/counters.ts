@@ -1,0 +1,102 @@
+/**
+ * Counters: one map read per scrape, decoded labels cached per raw key, duplicate label sets summed,
+ * per-CPU values summed or split by a trailing `cpu` label (compat.md §3, §6).
+ * @module
+ */
+
+import type { CounterConfig } from "../config/types.ts";
+import type { DecoderEnv } from "../decoders/decoder.ts";
+import { KeyDecoder } from "../decoders/key_decoder.ts";
+import type { MapSource } from "../maps/source.ts";
+import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts";
+import { ValueReader } from "./map_values.ts";
+import { KeyIterator } from "./key_iterator.ts";
+import { LabelSetInterner, RawKeyCache } from "./series_cache.ts";
+
+/** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
+export interface DecodeErrorCounter {
+  /** Failures so far. */
+  count: number;
+  /** Called with each failure, for logging under --debug. */
+  report?(metric: string, error: unknown): void;
+}
+
+/** A counter series accumulating over one scrape. */
+class CounterSlot implements ScalarSeries {
+  value = 0;
+  scrape = 0;
+  constructor(readonly labels: LabelSet) {}
+}
+
+/** Produces one counter family from its map. */
+export class CounterCollector {
+  readonly #name: string;
+  readonly #iterator: KeyIterator;
+  readonly #cache: RawKeyCache<CounterSlot>;
+  readonly #interner: LabelSetInterner;
+  readonly #slots = new Map<LabelSet, CounterSlot>();
+
+  /** Compiles the decoders; throws on a bad decoder config. */
+  constructor(
+    readonly config: CounterConfig,
+    readonly source: MapSource,
+    env: DecoderEnv,
+    readonly errors: DecodeErrorCounter,
+    cacheLimit: number,
+  ) {
+    this.#name = `ebpf_exporter_${config.name}`;
+    const decoder = new KeyDecoder(config.labels, env);
+    this.#iterator = new KeyIterator(decoder, source);
+    this.#cache = new RawKeyCache(cacheLimit);
+    this.#interner = new LabelSetInterner(decoder.names);
+  }
+
+  /** Reads the map and returns the family (series unsorted). */
+  collect(): ScalarFamily {
+    const scrape = this.#cache.beginScrape();
+    const entries = this.source.read();
+    const values = new ValueReader(entries, this.source.cpus);
+    const touched: CounterSlot[] = [];
+    this.#iterator.forEach(entries, (id, key, index, cpu) => {
+      let entry = this.#cache.get(id);
+      if (!entry) {
+        let slot: CounterSlot | null = null;
+        try {
+          const decoded = this.#iterator.decoder.decode(key);
+          if (decoded !== null) slot = this.#slotFor(this.#interner.get(decoded));
+        } catch (error) {
+          this.errors.count++;
+          this.errors.report?.(this.config.name, error);
+          return;
+        }
+        this.#cache.set(id, slot);
+        entry = { value: slot, seen: scrape };
+      }
+      const slot = entry.value;
+      if (slot === null) return;
+      if (slot.scrape !== scrape) {
+        slot.scrape = scrape;
+        slot.value = 0;
+        touched.push(slot);
+      }
+      slot.value += cpu < 0 ? values.sum(index) : values.one(index, cpu);
+    });
+    if (this.#cache.size > touched.length * 1.25 + 1024) this.#sweep();
+    return { name: this.#name, help: this.config.help, type: "counter", series: touched };
+  }
+
+  #slotFor(labels: LabelSet): CounterSlot {
+    let slot = this.#slots.get(labels);
+    if (!slot) {
+      slot = new CounterSlot(labels);
+      this.#slots.set(labels, slot);
+    }
+    return slot;
+  }
+
+  #sweep(): void {
+    const alive = new Set(this.#cache.sweep().map((s) => s.labels));
+    for (const labels of this.#slots.keys()) if (!alive.has(labels)) this.#slots.delete(labels);
+    this.#interner.retain(alive);
+  }
+}

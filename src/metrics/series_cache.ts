@@ -1,0 +1,103 @@
+/**
+ * Decoded-label cache keyed by raw map-key bytes.
+ *
+ * Decoding is the dominant scrape cost, so each distinct raw key is decoded once and maps to a
+ * shared slot (keys that decode to the same labels share one slot, which sums them). Slots not
+ * seen for a while are evicted so memory follows the map, not its history.
+ * @module
+ */
+
+import { LabelSet } from "./family.ts";
+
+/** Keeps label sets unique per label values, sorted by label name once. */
+export class LabelSetInterner {
+  readonly #order: number[];
+  readonly #sortedNames: string[];
+  #byValues = new Map<string, LabelSet>();
+
+  /** Prepares for label names given in key order. */
+  constructor(names: readonly string[]) {
+    this.#order = names.map((_, i) => i).sort((a, b) =>
+      names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0
+    );
+    this.#sortedNames = this.#order.map((i) => names[i]);
+  }
+
+  /** The shared label set for `values` (given in key order). */
+  get(values: readonly string[]): LabelSet {
+    const id = values.join("\u0000");
+    let set = this.#byValues.get(id);
+    if (!set) {
+      set = new LabelSet(this.#sortedNames, this.#order.map((i) => values[i]));
+      this.#byValues.set(id, set);
+    }
+    return set;
+  }
+
+  /** Forgets every label set not in `keep`. */
+  retain(keep: Set<LabelSet>): void {
+    for (const [id, set] of this.#byValues) if (!keep.has(set)) this.#byValues.delete(id);
+  }
+
+  /** Number of interned sets. */
+  get size(): number {
+    return this.#byValues.size;
+  }
+}
+
+/** Cache entry: what a raw key decoded to, and the scrape that last saw it. */
+export interface CacheEntry<T> {
+  /** Decoded result; `null` means the series is dropped (regexp did not match). */
+  readonly value: T | null;
+  /** Generation of the last scrape that saw the key. */
+  seen: number;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** A bounded map from raw key bytes to decoded results, swept by scrape generation. */
+export class RawKeyCache<T> {
+  #entries = new Map<string, CacheEntry<T>>();
+  #generation = 0;
+
+  /** `limit`: most entries kept; past it, new keys are decoded every time instead of cached. */
+  constructor(readonly limit: number) {}
+
+  /** Starts a scrape: a new generation. */
+  beginScrape(): number {
+    return ++this.#generation;
+  }
+
+  /** The cache key for raw bytes. */
+  static keyOf(bytes: Uint8Array): string {
+    return latin1.decode(bytes);
+  }
+
+  /** Looks up `id` and marks it as seen in this scrape. */
+  get(id: string): CacheEntry<T> | undefined {
+    const entry = this.#entries.get(id);
+    if (entry) entry.seen = this.#generation;
+    return entry;
+  }
+
+  /** Stores a decoded result if there is room. */
+  set(id: string, value: T | null): void {
+    if (this.#entries.size >= this.limit) return;
+    this.#entries.set(id, { value, seen: this.#generation });
+  }
+
+  /** Drops entries not seen in the current scrape; returns the surviving values. */
+  sweep(): T[] {
+    const alive: T[] = [];
+    for (const [id, entry] of this.#entries) {
+      if (entry.seen !== this.#generation) this.#entries.delete(id);
+      else if (entry.value !== null) alive.push(entry.value);
+    }
+    return alive;
+  }
+
+  /** Number of cached keys. */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

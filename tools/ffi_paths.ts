@@ -1,0 +1,25 @@
+/**
+ * Prints the full paths of the native libraries the exporter opens, comma-separated, for a scoped
+ * `--allow-ffi=...`. Uses the same candidate list and overrides as the exporter itself.
+ *
+ * Run: `deno run --allow-read --allow-env tools/ffi_paths.ts`
+ * @module
+ */
+
+import { LIBRARY_CANDIDATES, type LibraryName, libraryOverride } from "../ffi/library_paths.ts";
+
+function resolve(lib: LibraryName): string {
+  const override = libraryOverride(lib);
+  if (override) return override;
+  for (const path of LIBRARY_CANDIDATES[lib]) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // try the next candidate
+    }
+  }
+  console.error(`ffi_paths: ${lib} not found in ${LIBRARY_CANDIDATES[lib].join(", ")}`);
+  Deno.exit(1);
+}
+
+console.log((["libbpf", "libc"] as const).map(resolve).join(","));
