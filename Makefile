@@ -53,7 +53,13 @@ run: deps examples .deno-cache-stamp
 	  --config.dir=$(CONFIG_DIR) --config.names=$(CONFIG_NAMES) \
 	  --web.listen-address=$(LISTEN) $(EXPORTER_FLAGS)
 
-test: deps examples .deno-cache-stamp
+# BPF objects the integration tests use besides the examples.
+TEST_BPF_OBJECTS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard tests/fixtures/bpf/*.bpf.c))
+tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS)
+	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
+	$(BPF_STRIP) -g $@
+
+test: deps examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
 	$(DENO) test --frozen --allow-all src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
@@ -73,4 +79,14 @@ fmt: deno-deps
 	$(DENO) fmt
 
 clean: clean-examples
+	rm -f $(TEST_BPF_OBJECTS)
 	rm -f .deno-cache-stamp
+
+# Scrape benchmark (bench/README.md): `make bench`, or `make bench BENCH_FLAGS=--full` for 1M series.
+BENCH_FLAGS ?=
+.PHONY: bench
+bench/fixtures/%.bpf.o: bench/fixtures/%.bpf.c $(BPF_HEADERS)
+	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
+	$(BPF_STRIP) -g $@
+bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o
+	$(DENO) run --frozen -A bench/scrape.ts $(BENCH_FLAGS)

@@ -69,6 +69,10 @@ const symbols = {
   },
   /** int bpf_map_get_next_key(int fd, const void *key, void *next_key) */
   bpf_map_get_next_key: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /** int bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags) */
+  bpf_map_update_elem: { parameters: ["i32", "buffer", "buffer", "u64"], result: "i32" },
+  /** int bpf_map_delete_elem(int fd, const void *key) */
+  bpf_map_delete_elem: { parameters: ["i32", "buffer"], result: "i32" },
   /** int bpf_map_lookup_elem(int fd, const void *key, void *value) */
   bpf_map_lookup_elem: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len) */

@@ -22,12 +22,16 @@ import { HistogramCollector } from "./metrics/histograms.ts";
 export interface ExporterOptions {
   /** Most decoded keys cached per metric (`--config.cache-size`; 0 = default). */
   readonly cacheSize?: number;
+  /** Most dropped keys remembered per metric (`--config.skip-cache-size`; 0 = default). */
+  readonly skipCacheSize?: number;
   /** Whether program run statistics are exported (kernel.bpf_stats_enabled = 1). */
   readonly programStats?: () => boolean;
 }
 
 /** Default bound of the decoded-key cache per metric. */
 export const DEFAULT_CACHE_SIZE = 4_000_000;
+/** Default bound of the dropped-key cache per metric. */
+export const DEFAULT_SKIP_CACHE_SIZE = 1_000_000;
 
 type Collector = CounterCollector | HistogramCollector;
 
@@ -45,7 +49,10 @@ export class Exporter {
     this.#loaded = loaded;
     this.#static = staticFamilies(loaded);
     this.#programStats = options.programStats ?? (() => false);
-    const cacheSize = options.cacheSize || DEFAULT_CACHE_SIZE;
+    const cacheLimits = {
+      decoded: options.cacheSize || DEFAULT_CACHE_SIZE,
+      skipped: options.skipCacheSize || DEFAULT_SKIP_CACHE_SIZE,
+    };
     for (const l of loaded) {
       const errors: DecodeErrorCounter = {
         count: 0,
@@ -66,7 +73,7 @@ export class Exporter {
           build(
             "counter",
             c.name,
-            () => new CounterCollector(c, l.mapSource(c.name), env, errors, cacheSize),
+            () => new CounterCollector(c, l.mapSource(c.name), env, errors, cacheLimits),
           ),
         );
       }
@@ -75,7 +82,7 @@ export class Exporter {
           build(
             "histogram",
             h.name,
-            () => new HistogramCollector(h, l.mapSource(h.name), env, errors, cacheSize),
+            () => new HistogramCollector(h, l.mapSource(h.name), env, errors, cacheLimits),
           ),
         );
       }

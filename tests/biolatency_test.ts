@@ -22,7 +22,9 @@ function diskOf(path: string): string {
 
 async function dd(args: string[]): Promise<void> {
   const out = await new Deno.Command("dd", { args, stderr: "piped" }).output();
-  if (!out.success) throw new Error(`dd ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`dd ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
 }
 
 kernelTest("biolatency: direct writes and reads land in the device's histogram", [

@@ -26,8 +26,24 @@ export class ConfigLoadError extends Error {
   }
 }
 
+/** Config features this build cannot serve yet; refused rather than silently ignored. */
+export function unsupportedFeatures(config: Config): string[] {
+  const out: string[] = [];
+  for (const c of config.counters) {
+    if (c.perfEventArray) out.push(`perf_event_array counter ${c.name}`);
+  }
+  if (config.spans.length > 0) out.push("tracing.spans");
+  if (config.kaddrs.length > 0) out.push("kaddrs");
+  if (config.cgroupIdMap) out.push("cgroup_id_map");
+  return out;
+}
+
 /** Opens, validates and loads a config's object, then attaches its programs. */
 export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}): LoadedConfig {
+  const unsupported = unsupportedFeatures(config);
+  if (unsupported.length > 0) {
+    throw new ConfigLoadError(config.name, `not supported yet: ${unsupported.join(", ")}`);
+  }
   let object: BpfObject;
   try {
     object = BpfObject.open(config.objectPath, { btfPath: options.btfPath || undefined });
@@ -63,9 +79,9 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
 
 function describe(e: unknown, options: KernelLoadOptions): string {
   if (e instanceof BpfLoadError) {
-    const log = options.debug && e.log.trim() ? `\nlibbpf log:\n${e.log.trimEnd()}` : "";
-    const hint = options.debug ? "" : " (run with --debug for the verifier log)";
-    return `${e.message}${log || hint}`;
+    if (!e.log.trim()) return e.message;
+    if (options.debug) return `${e.message}\nverifier log:\n${e.log.trimEnd()}`;
+    return `${e.message} (run with --debug for the whole verifier log)`;
   }
   return (e as Error).message;
 }

@@ -45,7 +45,8 @@ export class KernelMapSource implements MapSource {
   /** Whether `bpf_map_lookup_batch` works on this map (learned on first read). */
   batchSupported = true;
 
-  #fd: number;
+  /** The map file descriptor (owned by its BPF object). */
+  readonly fd: number;
   #capacity: number;
   #keys: Uint8Array<ArrayBuffer>;
   #values: Uint8Array<ArrayBuffer>;
@@ -65,7 +66,7 @@ export class KernelMapSource implements MapSource {
     this.valueStride = isPerCpuMapType(info.type)
       ? Math.ceil(info.valueSize / 8) * 8 * info.cpus
       : info.valueSize;
-    this.#fd = info.fd;
+    this.fd = info.fd;
     this.#capacity = Math.max(1, Math.min(info.maxEntries, INITIAL_CAPACITY));
     this.#keys = new Uint8Array(this.#capacity * this.keySize);
     this.#values = new Uint8Array(this.#capacity * this.valueStride);
@@ -105,7 +106,7 @@ export class KernelMapSource implements MapSource {
       const room = this.#capacity - total;
       this.#count[0] = room;
       const rc = lib.bpf_map_lookup_batch(
-        this.#fd,
+        this.fd,
         first ? null : this.#tokenIn,
         this.#tokenOut,
         this.#keys.subarray(total * this.keySize),
@@ -143,14 +144,14 @@ export class KernelMapSource implements MapSource {
     let prev: Uint8Array<ArrayBuffer> | null = null;
     const next = new Uint8Array(this.keySize);
     for (;;) {
-      const rc = lib.bpf_map_get_next_key(this.#fd, prev, next);
+      const rc = lib.bpf_map_get_next_key(this.fd, prev, next);
       if (rc === -ENOENT) break;
       if (rc < 0) throw new BpfError(`bpf_map_get_next_key ${this.name}`, -rc);
       if (total === this.#capacity && !this.#grow()) break;
       const key = this.#keys.subarray(total * this.keySize, (total + 1) * this.keySize);
       key.set(next);
       const value = this.#values.subarray(total * this.valueStride, (total + 1) * this.valueStride);
-      const lookup = lib.bpf_map_lookup_elem(this.#fd, key, value);
+      const lookup = lib.bpf_map_lookup_elem(this.fd, key, value);
       prev = key;
       if (lookup === -ENOENT) continue; // deleted between the two calls
       if (lookup < 0) throw new BpfError(`bpf_map_lookup_elem ${this.name}`, -lookup);

@@ -6,7 +6,7 @@
 
 import { BpfError, checkPointer, libbpf } from "../../ffi/libbpf.ts";
 import { withLibbpfLog } from "../../ffi/libbpf_log.ts";
-import { addressOf, cString, errno, readCString } from "../../ffi/libc.ts";
+import { addressOf, bufferCString, cString, errno, readCString } from "../../ffi/libc.ts";
 import { isPerCpuMapType } from "../maps/source.ts";
 import { KernelMapSource } from "./map_reader.ts";
 
@@ -36,13 +36,18 @@ export interface ProgramState {
 export class BpfLoadError extends Error {
   /** Builds the message from the failing call and libbpf's reason lines. */
   constructor(readonly failure: BpfError, readonly reason: string, readonly log: string) {
-    super(`${failure.message}${reason ? `: ${reason}` : ""}`);
+    super(`${failure.message}${reason ? `: verifier: ${reason}` : ""}`);
     this.name = "BpfLoadError";
   }
 }
 
 const OPEN_OPTS_SIZE = 80;
 const OPEN_OPTS_BTF_CUSTOM_PATH = 48;
+const OPEN_OPTS_KERNEL_LOG_BUF = 56;
+const OPEN_OPTS_KERNEL_LOG_SIZE = 64;
+/** The kernel caps a verifier log at 16 MiB; pages are only touched when a log is written. */
+const VERIFIER_LOG_SIZE = 16 << 20;
+let verifierLog: Uint8Array<ArrayBuffer> | undefined;
 const PROG_INFO_SIZE = 232;
 const PROG_INFO_ID = 4;
 const PROG_INFO_TAG = 8;
@@ -104,6 +109,11 @@ export class BpfObject {
       view.setBigUint64(offset, addressOf(s), true);
     };
     if (options.btfPath) setString(OPEN_OPTS_BTF_CUSTOM_PATH, options.btfPath);
+    // With log level 0 libbpf asks the kernel for a log only when a load fails, into this buffer.
+    verifierLog ??= new Uint8Array(new ArrayBuffer(VERIFIER_LOG_SIZE));
+    keepAlive.push(verifierLog);
+    view.setBigUint64(OPEN_OPTS_KERNEL_LOG_BUF, addressOf(verifierLog), true);
+    view.setBigUint64(OPEN_OPTS_KERNEL_LOG_SIZE, BigInt(VERIFIER_LOG_SIZE), true);
     const pathC = cString(path);
     const outcome = withLibbpfLog(() =>
       checkPointer(`open ${path}`, libbpf().bpf_object__open_file(pathC, opts))
@@ -133,6 +143,7 @@ export class BpfObject {
   /** Loads every program and map into the kernel. */
   load(): void {
     const obj = this.#live();
+    if (verifierLog) verifierLog[0] = 0;
     const outcome = withLibbpfLog(() => {
       const rc = libbpf().bpf_object__load(obj);
       if (rc < 0) throw new BpfError("bpf_object__load", -rc);
@@ -251,12 +262,23 @@ export function possibleCpus(): number {
   return cpuCount;
 }
 
-function loadError(error: unknown, log: string[]): Error {
+function loadError(error: unknown, libbpfLog: string[]): Error {
   if (!(error instanceof BpfError)) return error as Error;
-  const text = log.join("");
-  // libbpf brackets the verifier log; the lines outside it carry its own reason.
-  const reasonLines = text.replace(/-- BEGIN PROG LOAD LOG --[\s\S]*?-- END PROG LOAD LOG --/g, "")
-    .split("\n").map((l) => l.trim()).filter((l) => l.startsWith("libbpf:"))
-    .map((l) => l.replace(/^libbpf:\s*/, ""));
-  return new BpfLoadError(error, reasonLines.slice(-3).join("; "), text);
+  const verifier = verifierLog ? bufferCString(verifierLog) : "";
+  return new BpfLoadError(error, verifierReason(verifier), verifier || libbpfLog.join(""));
+}
+
+/**
+ * The verifier's own complaint: the last line before its closing statistics
+ * (`processed N insns ...`), e.g. `R0 invalid mem access 'map_value_or_null'`.
+ */
+export function verifierReason(log: string): string {
+  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const stats = lines.findLastIndex((l) =>
+    l.startsWith("processed ") || l.startsWith("verification time")
+  );
+  const end = stats < 0
+    ? lines.length
+    : lines.slice(0, stats).findLastIndex((l) => !l.startsWith("processed ")) + 1;
+  return (end > 0 ? lines[end - 1] : "").slice(0, 300);
 }

@@ -71,8 +71,15 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function start(flags: Flags): Promise<number> {
+  // Accepted for upstream compatibility, not built yet: refuse rather than silently ignore.
   if (flags.mapsReplay) throw new Error("--maps.replay is not supported yet");
   if ("fd" in flags.listen) throw new Error("--web.listen-address=fd://N is not supported yet");
+  if (flags.webConfigFile) throw new Error("--web.config.file is not supported yet");
+  if (flags.capabilitiesKeep !== "all") {
+    throw new Error(
+      `--capabilities.keep=${flags.capabilitiesKeep} is not supported yet (only "all")`,
+    );
+  }
   setLibbpfSink((level, message) => {
     if (flags.debug) log.debug(`libbpf ${level}: ${message.trimEnd()}`);
   });
@@ -111,6 +118,7 @@ async function start(flags: Flags): Promise<number> {
 
   const exporter = new Exporter(loaded, kernelDecoderEnv(), {
     cacheSize: flags.cacheSize,
+    skipCacheSize: flags.skipCacheSize,
     programStats: bpfStatsEnabled,
   });
   if (flags.configCheck) {

@@ -53,8 +53,8 @@ const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const INTEGER_RE = /^[-+]?[0-9]+$/;
 const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-const TRUE_RE = /^(?:true|yes|on)$/i;
-const FALSE_RE = /^(?:false|no|off)$/i;
+const TRUE_RE = /^(?:true|yes|on|y)$/i;
+const FALSE_RE = /^(?:false|no|off|n)$/i;
 const NULL_TEXTS = new Set(["", "~", "null", "Null", "NULL"]);
 
 const TOP_KEYS = ["metrics", "tracing", "kaddrs", "cgroup_id_map"] as const;
@@ -234,9 +234,11 @@ class Walker {
 
   /**
    * Every key of a mapping in file order, merge keys (`<<: *anchor`) applied: keys written in
-   * the mapping win over merged ones, earlier merged mappings over later ones.
+   * the mapping win over merged ones, earlier merged mappings over later ones. Of a key written
+   * twice the last one wins, as in Go's yaml.v2; the earlier one gets a warning.
    */
-  entries(map: YAMLMap, path: string): Entry[] {
+  entries(map: YAMLMap, path: string, depth = 0): Entry[] {
+    if (depth > 32) this.fail(path, this.lineOf(map), "expected merge keys nested at most 32 deep");
     const own: Entry[] = [];
     const merged: Entry[] = [];
     for (const pair of map.items) {
@@ -247,22 +249,19 @@ class Walker {
       }
       const key = String(keyNode.value);
       const raw = this.resolve(pair.value);
-      const isMergeKey = key === "<<" &&
-        (keyNode.type === undefined || keyNode.type === Scalar.PLAIN) && isAlias(pair.value);
-      const isMergeList = key === "<<" && isSeq(pair.value) &&
-        pair.value.items.length > 0 && pair.value.items.every((item) => isAlias(item));
-      if (isMergeKey || isMergeList) {
+      if (key === "<<" && (keyNode.type === undefined || keyNode.type === Scalar.PLAIN)) {
+        // A merge key: its value is a mapping or a list of mappings (usually aliases).
         const sources = isSeq(raw) ? raw.items.map((item) => this.resolve(item)) : [raw];
         for (const source of sources) {
-          if (!isMap(source)) {
+          if (source === null || !isMap(source)) {
             this.fail(
-              path,
+              childPath(path, "<<"),
               keyLine,
-              "expected merge key << to refer to a mapping",
+              "expected merge key << to refer to a mapping or a list of mappings",
               this.describe(source),
             );
           }
-          merged.push(...this.entries(source, path));
+          merged.push(...this.entries(source, path, depth + 1));
         }
         continue;
       }
@@ -275,6 +274,16 @@ class Walker {
         ...(keyLine === undefined ? {} : { keyLine }),
         ...(line === undefined ? {} : { line }),
       };
+      const earlier = own.findIndex((previous) => previous.key === key);
+      if (earlier >= 0) {
+        const ignored = own[earlier];
+        this.warn(
+          ignored.path,
+          ignored.keyLine,
+          `duplicate key ${JSON.stringify(key)} (ignored; the one on line ${keyLine} wins)`,
+        );
+        own.splice(earlier, 1);
+      }
       own.push(entry);
     }
     const seen = new Set(own.map((entry) => entry.key));
@@ -397,7 +406,7 @@ class Walker {
     return value;
   }
 
-  /** true/false, also yes/no/on/off, in any case; absent means `fallback`. */
+  /** true/false, also yes/no/on/off and y/n (YAML 1.1), in any case; absent means `fallback`. */
   boolean(fields: Fields, key: string, fallback: boolean): boolean {
     const entry = fields.entries.get(key);
     if (entry === undefined || entry.value === null) return fallback;
@@ -442,7 +451,8 @@ export function parseConfig(
     schema: "failsafe",
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Go's yaml.v2 (upstream) lets the last of repeated keys win; they become warnings below.
+    uniqueKeys: false,
   });
   const walker = new Walker(yamlPath, doc, lines);
   if (doc.errors.length > 0) {

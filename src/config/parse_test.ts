@@ -271,8 +271,21 @@ Deno.test("config: YAML syntax errors carry the parser message and line", () => 
   fails("metrics: 'open\n", "expected valid YAML");
 });
 
-Deno.test("config: duplicate keys are YAML errors", () => {
-  fails(counter("help: again"), "Map keys must be unique", 5);
+Deno.test("config: of duplicate keys the last wins (as in Go's yaml.v2), with a warning", () => {
+  const { config, warnings } = parse(counter("help: again"));
+  assert.equal(config.counters[0].help, "again");
+  assert.deepEqual(warnings, [{
+    file: "cfg/t.yaml",
+    keyPath: "metrics.counters[0].help",
+    line: 4,
+    message: 'duplicate key "help" (ignored; the one on line 5 wins)',
+  }]);
+  // A repeated section silently dropped the first one upstream; here it is at least reported.
+  const sections = parse(
+    "metrics:\n  counters:\n    - {name: a_total, help: A}\n  counters:\n    - {name: b_total, help: B}\n",
+  );
+  assert.deepEqual(sections.config.counters.map((c) => c.name), ["b_total"]);
+  assert.deepEqual(sections.warnings.map((w) => [w.keyPath, w.line]), [["metrics.counters", 2]]);
 });
 
 Deno.test("config: wrong node kinds", () => {
@@ -358,7 +371,7 @@ Deno.test("metrics: metric lines are recorded", () => {
 // ---------------------------------------------------------------------------------------------
 // Counters: perf_event_array and flush_interval
 
-Deno.test("counters: booleans accept true/false/yes/no/on/off in any case", () => {
+Deno.test("counters: booleans accept true/false/yes/no/on/off/y/n in any case", () => {
   const table: [string, boolean][] = [
     ["true", true],
     ["True", true],
@@ -373,12 +386,14 @@ Deno.test("counters: booleans accept true/false/yes/no/on/off in any case", () =
     ["NO", false],
     ["off", false],
     ["Off", false],
+    ["y", true],
+    ["N", false],
   ];
   for (const [text, value] of table) {
     const { config } = parse(counter(`perf_event_array: ${text}`));
     assert.equal(config.counters[0].perfEventArray, value, text);
   }
-  for (const bad of ["1", "0", "y", "n", "enabled", "tru"]) {
+  for (const bad of ["1", "0", "t", "f", "enabled", "tru"]) {
     fails(
       counter(`perf_event_array: ${bad}`),
       `metrics.counters[0].perf_event_array: expected a boolean (true or false), got "${bad}"`,
@@ -775,7 +790,16 @@ Deno.test("decoders: static_map must be a mapping of scalars", () => {
     11,
   );
   fails(decoder("    static_map:\n      ? [1]\n      : a"), "expected a plain key, got a list", 11);
-  fails(decoder("    static_map:\n      1: a\n      1: b"), "Map keys must be unique", 12);
+  const repeated = parse(decoder("    static_map:\n      1: a\n      '1': b\n      2: c"));
+  assert.deepEqual([...repeated.config.counters[0].labels[0].decoders[0].staticMap!], [
+    ["1", "b"],
+    ["2", "c"],
+  ]);
+  assert.deepEqual(repeated.warnings.map((w) => [w.keyPath, w.line, w.message]), [[
+    "metrics.counters[0].labels[0].decoders[0].static_map.1",
+    11,
+    'duplicate key "1" (ignored; the one on line 12 wins)',
+  ]]);
   fails(decoder("    allow_unknown: true"), "expected static_map, a mapping of input to output", 9);
 });
 
@@ -1055,9 +1079,12 @@ Deno.test("merge keys: explicit keys win, errors in merged nodes point at the an
   assert.equal(ok.config.counters[0].help, "Base help");
   fails(
     "s: &s hello\nmetrics:\n  counters:\n    - <<: *s\n      name: a\n",
-    "expected merge key << to refer to a mapping",
+    'metrics.counters[0].<<: expected merge key << to refer to a mapping or a list of mappings, got "hello"',
     4,
   );
+  const inline = parse("metrics:\n  counters:\n    - <<: {help: Inline help}\n      name: a\n");
+  assert.equal(inline.config.counters[0].help, "Inline help");
+  assert.deepEqual(inline.warnings, []);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { MapSource } from "../maps/source.ts";
 import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { LabelSetInterner, RawKeyCache } from "./series_cache.ts";
+import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
 
 /** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
 export interface DecodeErrorCounter {
@@ -42,12 +42,12 @@ export class CounterCollector {
     readonly source: MapSource,
     env: DecoderEnv,
     readonly errors: DecodeErrorCounter,
-    cacheLimit: number,
+    cacheLimits: CacheLimits,
   ) {
     this.#name = `ebpf_exporter_${config.name}`;
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source);
-    this.#cache = new RawKeyCache(cacheLimit);
+    this.#cache = new RawKeyCache(cacheLimits);
     this.#interner = new LabelSetInterner(decoder.names);
   }
 

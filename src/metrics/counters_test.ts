@@ -5,7 +5,7 @@ import { keyBytes, MemoryMapSource } from "../maps/memory_source.ts";
 import { MapType } from "../maps/source.ts";
 import { CounterCollector } from "./counters.ts";
 import { normalizeFamilies } from "./gather.ts";
-import { label, TEST_ENV } from "./test_env.ts";
+import { label, LIMITS, TEST_ENV } from "./test_env.ts";
 
 function counter(labels: LabelConfig[]): CounterConfig {
   return {
@@ -18,7 +18,7 @@ function counter(labels: LabelConfig[]): CounterConfig {
 }
 
 function lines(config: CounterConfig, map: MemoryMapSource, errors = { count: 0 }): string[] {
-  const family = new CounterCollector(config, map, TEST_ENV, errors, 1000).collect();
+  const family = new CounterCollector(config, map, TEST_ENV, errors, LIMITS).collect();
   return encodeText(normalizeFamilies([family])).split("\n").filter((l) => l.startsWith("ebpf"));
 }
 
@@ -104,7 +104,7 @@ Deno.test("series of keys gone from the map disappear on the next scrape", () =>
     map,
     TEST_ENV,
     { count: 0 },
-    1000,
+    LIMITS,
   );
   equal(collector.collect().series.length, 2);
   map.delete(keyBytes([4, 1]));

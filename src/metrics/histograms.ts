@@ -13,7 +13,7 @@ import type { DecodeErrorCounter } from "./counters.ts";
 import type { HistogramFamily, HistogramSeries, LabelSet } from "./family.ts";
 import { KeyIterator } from "./key_iterator.ts";
 import { ValueReader } from "./map_values.ts";
-import { LabelSetInterner, RawKeyCache } from "./series_cache.ts";
+import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
 
 /** One label group's buckets accumulating over a scrape. */
 class HistogramSlot implements HistogramSeries {
@@ -50,13 +50,13 @@ export class HistogramCollector {
     readonly source: MapSource,
     env: DecoderEnv,
     readonly errors: DecodeErrorCounter,
-    cacheLimit: number,
+    cacheLimits: CacheLimits,
   ) {
     this.#name = `ebpf_exporter_${config.name}`;
     this.#layout = bucketLayout(config);
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source);
-    this.#cache = new RawKeyCache(cacheLimit);
+    this.#cache = new RawKeyCache(cacheLimits);
     this.#interner = new LabelSetInterner(decoder.names.slice(0, -1));
   }
 

@@ -4,12 +4,12 @@ import { MapType } from "../maps/source.ts";
 import { encodeText } from "../exposition/text.ts";
 import { normalizeFamilies } from "./gather.ts";
 import { HistogramCollector } from "./histograms.ts";
-import { histogram, label, TEST_ENV } from "./test_env.ts";
+import { histogram, label, LIMITS, TEST_ENV } from "./test_env.ts";
 import type { HistogramConfig } from "../config/types.ts";
 
 function render(config: HistogramConfig, map: MemoryMapSource): string {
   const errors = { count: 0 };
-  const family = new HistogramCollector(config, map, TEST_ENV, errors, 1000).collect();
+  const family = new HistogramCollector(config, map, TEST_ENV, errors, LIMITS).collect();
   return family ? encodeText(normalizeFamilies([family])) : "";
 }
 

@@ -55,13 +55,22 @@ export interface CacheEntry<T> {
 
 const latin1 = new TextDecoder("latin1");
 
+/** Bounds of a {@link RawKeyCache}. */
+export interface CacheLimits {
+  /** Most decoded keys kept; past it, new keys are decoded on every scrape instead. */
+  readonly decoded: number;
+  /** Most dropped keys (regexp did not match) remembered as "skip". */
+  readonly skipped: number;
+}
+
 /** A bounded map from raw key bytes to decoded results, swept by scrape generation. */
 export class RawKeyCache<T> {
   #entries = new Map<string, CacheEntry<T>>();
   #generation = 0;
+  #skipped = 0;
 
-  /** `limit`: most entries kept; past it, new keys are decoded every time instead of cached. */
-  constructor(readonly limit: number) {}
+  /** Creates an empty cache with the given bounds. */
+  constructor(readonly limits: CacheLimits) {}
 
   /** Starts a scrape: a new generation. */
   beginScrape(): number {
@@ -80,9 +89,14 @@ export class RawKeyCache<T> {
     return entry;
   }
 
-  /** Stores a decoded result if there is room. */
+  /** Stores a decoded result (or a drop, as `null`) if there is room. */
   set(id: string, value: T | null): void {
-    if (this.#entries.size >= this.limit) return;
+    if (value === null) {
+      if (this.#skipped >= this.limits.skipped) return;
+      this.#skipped++;
+    } else if (this.#entries.size - this.#skipped >= this.limits.decoded) {
+      return;
+    }
     this.#entries.set(id, { value, seen: this.#generation });
   }
 
@@ -90,8 +104,10 @@ export class RawKeyCache<T> {
   sweep(): T[] {
     const alive: T[] = [];
     for (const [id, entry] of this.#entries) {
-      if (entry.seen !== this.#generation) this.#entries.delete(id);
-      else if (entry.value !== null) alive.push(entry.value);
+      if (entry.seen !== this.#generation) {
+        this.#entries.delete(id);
+        if (entry.value === null) this.#skipped--;
+      } else if (entry.value !== null) alive.push(entry.value);
     }
     return alive;
   }

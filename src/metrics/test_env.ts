@@ -44,3 +44,6 @@ export function histogram(over: Partial<HistogramConfig>): HistogramConfig {
     ...over,
   };
 }
+
+/** Cache bounds large enough for any test. */
+export const LIMITS = { decoded: 1000, skipped: 1000 } as const;

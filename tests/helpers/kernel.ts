@@ -28,7 +28,7 @@ export function kernelUnavailable(objects: string[] = []): string | undefined {
 export function kernelTest(
   name: string,
   objects: string[],
-  fn: (t: Deno.TestContext) => Promise<void>,
+  fn: (t: Deno.TestContext) => void | Promise<void>,
 ): void {
   const reason = kernelUnavailable(objects);
   const inCi = Deno.env.get("CI") === "true";

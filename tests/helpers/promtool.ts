@@ -4,7 +4,9 @@
  */
 
 /** promtool's verdict on an exposition: exit code and what it printed. */
-export async function promtoolCheckMetrics(text: string): Promise<{ code: number; output: string }> {
+export async function promtoolCheckMetrics(
+  text: string,
+): Promise<{ code: number; output: string }> {
   const child = new Deno.Command("promtool", {
     args: ["check", "metrics"],
     stdin: "piped",

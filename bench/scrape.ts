@@ -1,0 +1,643 @@
+/**
+ * Scrape benchmark: fills the maps of `bench/fixtures/scrape_bench` from user space and times how
+ * the exporter (started as a user would, with the scoped permission set the tests use) serves them.
+ *
+ * Run: `make bench` (or `make bench BENCH_FLAGS=--full` for the 1M-series points). Needs root
+ * (CAP_BPF + CAP_SYS_ADMIN for `bpf_map_get_fd_by_id`). Writes `bench/RESULTS.md`.
+ *
+ * Flags:
+ * - `--full`: also 1M counters and 40k x 27 histogram buckets.
+ * - `--cpu-prof`: run the exporter of the largest point under `deno run --cpu-prof`, profile in
+ *   `bench/profiles/` (summarise it with `bench/profile_summary.ts`).
+ * - `--no-write`: print the table only, leave `bench/RESULTS.md` alone.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DENO, ffiPaths, freePort, permissionFlags } from "../tests/helpers/exporter_process.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const CONFIG_DIR = "bench/fixtures";
+const CONFIG_NAME = "scrape_bench";
+const WARM_SCRAPES = 10;
+const FLOOR_RUNS = 5;
+const FLOOR_BATCH = 10_000;
+const FILL_CHUNK = 65_536;
+const HIST_BUCKETS = 27; // exp2, bucket_min 0 .. bucket_max 26
+
+/** The two maps of the fixture, with the names the kernel keeps (15 characters). */
+const COUNTER_MAP = {
+  name: "bench_events_total",
+  kernelName: "bench_events_to",
+  keySize: 16,
+  maxEntries: 1 << 20,
+};
+const HISTOGRAM_MAP = {
+  name: "bench_latency_seconds",
+  kernelName: "bench_latency_s",
+  keySize: 8,
+  maxEntries: 1 << 21,
+};
+type MapSpec = typeof COUNTER_MAP;
+
+const ENOENT = 2;
+
+// ---------------------------------------------------------------------------------------------
+// The bench process's own FFI (it runs with -A; the exporter under test does not).
+
+const [LIBBPF_PATH, LIBC_PATH] = ffiPaths();
+
+const bpf = Deno.dlopen(LIBBPF_PATH, {
+  /** int bpf_map_get_fd_by_id(__u32 id) */
+  bpf_map_get_fd_by_id: { parameters: ["u32"], result: "i32" },
+  /** int bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count, const struct bpf_map_batch_opts *opts) */
+  bpf_map_update_batch: {
+    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  /** int bpf_map_delete_batch(int fd, const void *keys, __u32 *count, const struct bpf_map_batch_opts *opts) */
+  bpf_map_delete_batch: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  /** int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, __u32 *count, const struct bpf_map_batch_opts *opts) */
+  bpf_map_lookup_batch: {
+    parameters: ["i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+}).symbols;
+
+const libc = Deno.dlopen(LIBC_PATH, {
+  /** int close(int fd) */
+  close: { parameters: ["i32"], result: "i32" },
+  /** char *strerror(int errnum) */
+  strerror: { parameters: ["i32"], result: "pointer" },
+}).symbols;
+
+function strerror(code: number): string {
+  const p = libc.strerror(code);
+  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
+}
+
+function checkRc(op: string, rc: number): void {
+  if (rc < 0) throw new Error(`${op}: ${strerror(-rc)} (errno ${-rc})`);
+}
+
+/** struct bpf_map_batch_opts { __u64 sz; __u64 elem_flags; __u64 flags; } */
+const batchOpts = new BigUint64Array([24n, 0n, 0n]);
+
+/** A map of the running exporter, opened by id from this process. */
+class BenchMap {
+  private constructor(readonly spec: MapSpec, readonly id: number, readonly fd: number) {}
+
+  /**
+   * Finds the map named `spec.kernelName` among `bpftool map show -j`, keeping only ids that the
+   * exporter process `pid` holds a descriptor of (its `/proc/<pid>/fdinfo/*` `map_id:` lines), so
+   * maps of other processes (or of an exporter still being torn down) never match.
+   */
+  static async open(spec: MapSpec, pid: number): Promise<BenchMap> {
+    const out = await new Deno.Command("bpftool", { args: ["map", "show", "-j"] }).output();
+    if (!out.success) throw new Error(`bpftool map show: ${new TextDecoder().decode(out.stderr)}`);
+    const maps = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      id: number;
+      name?: string;
+      bytes_key: number;
+      max_entries: number;
+    }[];
+    const held = exporterMapIds(pid);
+    const found = maps.filter((m) => m.name === spec.kernelName && held.has(m.id));
+    if (found.length !== 1) {
+      throw new Error(`${found.length} maps named ${spec.kernelName} held by pid ${pid}`);
+    }
+    const [map] = found;
+    if (map.bytes_key !== spec.keySize || map.max_entries !== spec.maxEntries) {
+      throw new Error(
+        `${spec.name}: key ${map.bytes_key} B / ${map.max_entries} entries, expected ${spec.keySize} B / ${spec.maxEntries}`,
+      );
+    }
+    const fd = bpf.bpf_map_get_fd_by_id(map.id);
+    checkRc(`bpf_map_get_fd_by_id(${map.id})`, fd);
+    return new BenchMap(spec, map.id, fd);
+  }
+
+  /** Writes `count` entries (`keys` packed, one u64 value each); returns the time taken in ms. */
+  update(keys: Uint8Array, values: BigUint64Array, count: number): number {
+    const n = new Uint32Array(1);
+    const t0 = performance.now();
+    for (let done = 0; done < count;) {
+      n[0] = Math.min(FILL_CHUNK, count - done);
+      const rc = bpf.bpf_map_update_batch(
+        this.fd,
+        keys.subarray(done * this.spec.keySize),
+        values.subarray(done),
+        n,
+        batchOpts,
+      );
+      checkRc(`bpf_map_update_batch ${this.spec.name}`, rc);
+      done += n[0];
+    }
+    return performance.now() - t0;
+  }
+
+  /** Deletes `count` known keys. */
+  delete(keys: Uint8Array, count: number): void {
+    const n = new Uint32Array(1);
+    for (let done = 0; done < count;) {
+      n[0] = Math.min(FILL_CHUNK, count - done);
+      const rc = bpf.bpf_map_delete_batch(
+        this.fd,
+        keys.subarray(done * this.spec.keySize),
+        n,
+        batchOpts,
+      );
+      checkRc(`bpf_map_delete_batch ${this.spec.name}`, rc);
+      done += n[0];
+    }
+  }
+
+  /**
+   * The kernel floor: one `bpf_map_lookup_batch` pass over the whole map, `batch` entries per call.
+   * Returns the entries read and the wall time in ms.
+   */
+  lookupAll(batch = FLOOR_BATCH): { count: number; ms: number } {
+    const keys = new Uint8Array(batch * this.spec.keySize);
+    const values = new Uint8Array(batch * 8);
+    let tokenIn = new Uint8Array(8);
+    let tokenOut = new Uint8Array(8);
+    const n = new Uint32Array(1);
+    let total = 0;
+    let first = true;
+    const t0 = performance.now();
+    for (;;) {
+      n[0] = batch;
+      const rc = bpf.bpf_map_lookup_batch(
+        this.fd,
+        first ? null : tokenIn,
+        tokenOut,
+        keys,
+        values,
+        n,
+        batchOpts,
+      );
+      if (rc < 0 && rc !== -ENOENT) checkRc(`bpf_map_lookup_batch ${this.spec.name}`, rc);
+      total += n[0]; // the last call returns -ENOENT together with a valid partial count
+      if (rc === -ENOENT) break;
+      first = false;
+      [tokenIn, tokenOut] = [tokenOut, tokenIn];
+    }
+    return { count: total, ms: performance.now() - t0 };
+  }
+
+  close(): void {
+    libc.close(this.fd);
+  }
+}
+
+/** Map ids the process `pid` holds descriptors of. */
+function exporterMapIds(pid: number): Set<number> {
+  const ids = new Set<number>();
+  for (const entry of Deno.readDirSync(`/proc/${pid}/fdinfo`)) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`/proc/${pid}/fdinfo/${entry.name}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^map_id:\s*(\d+)$/m.exec(text);
+    if (m) ids.add(Number(m[1]));
+  }
+  return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads: raw keys and values.
+
+interface Workload {
+  /** Row label. */
+  readonly label: string;
+  readonly map: MapSpec;
+  /** Entries written into the map. */
+  readonly entries: number;
+  /** Sample lines the exporter must print for the benchmarked family. */
+  readonly expectedSamples: number;
+  /** Prefix of the family's sample lines. */
+  readonly samplePrefix: string;
+  /** Packed keys and values of every entry. */
+  build(): { keys: Uint8Array; values: BigUint64Array };
+}
+
+/** `count` counters: pid = i % 50000, kind = i % 4, cookie = i; value i + 1. */
+function counterWorkload(count: number): Workload {
+  return {
+    label: `counters ${formatCount(count)}`,
+    map: COUNTER_MAP,
+    entries: count,
+    expectedSamples: count,
+    samplePrefix: `ebpf_exporter_${COUNTER_MAP.name}{`,
+    build() {
+      const keys = new Uint8Array(count * 16);
+      const view = new DataView(keys.buffer);
+      const values = new BigUint64Array(count);
+      for (let i = 0; i < count; i++) {
+        const at = i * 16;
+        view.setUint32(at, i % 50_000, true);
+        view.setUint8(at + 4, i % 4);
+        view.setBigUint64(at + 8, BigInt(i), true);
+        values[i] = BigInt(i + 1);
+      }
+      return { keys, values };
+    },
+  };
+}
+
+/** `groups` x 27 histogram buckets: group g, bucket b; value (g + b) % 7 + 1. */
+function histogramWorkload(groups: number): Workload {
+  const count = groups * HIST_BUCKETS;
+  return {
+    label: `histograms ${formatCount(groups)} x ${HIST_BUCKETS}`,
+    map: HISTOGRAM_MAP,
+    entries: count,
+    // per group: 27 finite buckets + le="+Inf", _sum and _count
+    expectedSamples: groups * (HIST_BUCKETS + 3),
+    samplePrefix: `ebpf_exporter_${HISTOGRAM_MAP.name}_`,
+    build() {
+      const keys = new Uint8Array(count * 8);
+      const view = new DataView(keys.buffer);
+      const values = new BigUint64Array(count);
+      for (let g = 0, i = 0; g < groups; g++) {
+        for (let b = 0; b < HIST_BUCKETS; b++, i++) {
+          view.setUint32(i * 8, g, true);
+          view.setUint8(i * 8 + 4, b);
+          values[i] = BigInt((g + b) % 7 + 1);
+        }
+      }
+      return { keys, values };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exporter under test.
+
+const CLK_TCK = clockTicks();
+
+function clockTicks(): number {
+  const out = new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync();
+  const n = Number(new TextDecoder().decode(out.stdout).trim());
+  return out.success && n > 0 ? n : 100;
+}
+
+/** The exporter, started like `ExporterProcess` in the tests but with its pid at hand. */
+class Exporter {
+  #stderr = "";
+  #reader: Promise<void>;
+
+  private constructor(readonly child: Deno.ChildProcess, readonly url: string) {
+    this.#reader = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stderr) this.#stderr += decoder.decode(chunk);
+    })();
+  }
+
+  static async start(denoFlags: string[] = []): Promise<Exporter> {
+    const listen = `127.0.0.1:${freePort()}`;
+    const child = new Deno.Command(DENO, {
+      args: [
+        "run",
+        ...permissionFlags(CONFIG_DIR, listen),
+        ...denoFlags,
+        "main.ts",
+        `--config.dir=${CONFIG_DIR}`,
+        `--config.names=${CONFIG_NAME}`,
+        `--web.listen-address=${listen}`,
+      ],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const exporter = new Exporter(child, `http://${listen}`);
+    let exited = false;
+    child.status.then(() => exited = true);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (exited) {
+        await exporter.#reader;
+        throw new Error(`exporter exited during start-up:\n${exporter.#stderr}`);
+      }
+      try {
+        const res = await fetch(`${exporter.url}/`);
+        await res.body?.cancel();
+        if (res.ok) return exporter;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await exporter.stop();
+    throw new Error(`exporter did not answer within 30 s:\n${exporter.#stderr}`);
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** utime + stime of the whole process (every thread), in ms. */
+  cpuMs(): number {
+    const stat = Deno.readTextFileSync(`/proc/${this.pid}/stat`);
+    // fields after "(comm)": state is field 3, utime field 14, stime field 15
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK;
+  }
+
+  /** VmRSS and VmHWM (peak) in MiB. */
+  memory(): { rss: number; peak: number } {
+    const status = Deno.readTextFileSync(`/proc/${this.pid}/status`);
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1]);
+    return { rss: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+  }
+
+  /** One GET of /metrics: wall time until the last byte, CPU time spent by the exporter, body. */
+  async scrape(): Promise<{ ms: number; cpuMs: number; body: Uint8Array }> {
+    const cpu0 = this.cpuMs();
+    const t0 = performance.now();
+    const res = await fetch(`${this.url}/metrics`, { headers: { "accept-encoding": "identity" } });
+    const body = new Uint8Array(await res.arrayBuffer());
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${new TextDecoder().decode(body)}`);
+    return { ms, cpuMs: this.cpuMs() - cpu0, body };
+  }
+
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    await this.child.status;
+    await this.#reader;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+interface Row {
+  workload: string;
+  entries: number;
+  samples: number;
+  bytes: number;
+  fillMs: number;
+  coldMs: number;
+  warmP50: number;
+  warmP90: number;
+  coldCpuMs: number;
+  warmCpuMs: number;
+  rssMiB: number;
+  peakMiB: number;
+  floorMs: number;
+}
+
+/** Nearest-rank percentile. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** Sample lines of the body: all of them, and those of the benchmarked family. */
+function countSamples(body: Uint8Array, prefix: string): { all: number; family: number } {
+  const text = new TextDecoder().decode(body);
+  let all = 0;
+  let family = 0;
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    if (end > at && text.charCodeAt(at) !== 35 /* # */) {
+      all++;
+      if (text.startsWith(prefix, at)) family++;
+    }
+    at = end + 1;
+  }
+  return { all, family };
+}
+
+async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
+  const { keys, values } = workload.build();
+  const profDir = `${ROOT}bench/profiles`;
+  if (cpuProf) Deno.mkdirSync(profDir, { recursive: true });
+  const exporter = await Exporter.start(
+    cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
+  );
+  let map: BenchMap | undefined;
+  try {
+    map = await BenchMap.open(workload.map, exporter.pid);
+    const fillMs = map.update(keys, values, workload.entries);
+
+    const floors: number[] = [];
+    for (let i = 0; i < FLOOR_RUNS; i++) {
+      const { count, ms } = map.lookupAll();
+      if (count !== workload.entries) {
+        throw new Error(`${workload.label}: lookup_batch read ${count} of ${workload.entries}`);
+      }
+      floors.push(ms);
+    }
+
+    const cold = await exporter.scrape();
+    const { all, family } = countSamples(cold.body, workload.samplePrefix);
+    if (family !== workload.expectedSamples) {
+      throw new Error(
+        `${workload.label}: ${family} samples of ${workload.samplePrefix}, expected ${workload.expectedSamples}`,
+      );
+    }
+    const warm: number[] = [];
+    const cpu0 = exporter.cpuMs();
+    for (let i = 0; i < WARM_SCRAPES; i++) {
+      const s = await exporter.scrape();
+      if (s.body.length !== cold.body.length) {
+        throw new Error(
+          `${workload.label}: warm body ${s.body.length} B, cold ${cold.body.length} B`,
+        );
+      }
+      warm.push(s.ms);
+    }
+    const warmCpuMs = (exporter.cpuMs() - cpu0) / WARM_SCRAPES;
+    const { rss, peak } = exporter.memory();
+    warm.sort((a, b) => a - b);
+
+    map.delete(keys, workload.entries);
+    const left = map.lookupAll().count;
+    if (left !== 0) throw new Error(`${workload.label}: ${left} entries left after clearing`);
+
+    return {
+      workload: workload.label,
+      entries: workload.entries,
+      samples: all,
+      bytes: cold.body.length,
+      fillMs,
+      coldMs: cold.ms,
+      warmP50: percentile(warm, 0.5),
+      warmP90: percentile(warm, 0.9),
+      coldCpuMs: cold.cpuMs,
+      warmCpuMs,
+      rssMiB: rss,
+      peakMiB: peak,
+      floorMs: median(floors),
+    };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nexporter stderr:\n${exporter.stderr}`);
+  } finally {
+    map?.close();
+    await exporter.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+function formatCount(n: number): string {
+  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
+  if (n >= 1_000 && n % 1_000 === 0) return `${n / 1_000}k`;
+  return String(n);
+}
+
+const ms1 = (x: number) => x.toFixed(1);
+
+function table(rows: Row[]): string {
+  const head = [
+    "workload",
+    "map entries",
+    "samples",
+    "body MiB",
+    "cold ms",
+    "warm p50 ms",
+    "warm p90 ms",
+    "CPU ms cold",
+    "CPU ms warm",
+    "RSS MiB",
+    "peak RSS MiB",
+    "kernel floor ms",
+    "fill ms",
+  ];
+  const lines = [
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => i === 0 ? "---" : "---:").join("|")}|`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${
+        [
+          r.workload,
+          r.entries.toLocaleString("en-US"),
+          r.samples.toLocaleString("en-US"),
+          (r.bytes / 1048576).toFixed(2),
+          ms1(r.coldMs),
+          ms1(r.warmP50),
+          ms1(r.warmP90),
+          r.coldCpuMs.toFixed(0),
+          ms1(r.warmCpuMs),
+          r.rssMiB.toFixed(0),
+          r.peakMiB.toFixed(0),
+          ms1(r.floorMs),
+          ms1(r.fillMs),
+        ].join(" | ")
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function machine(): string[] {
+  const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown";
+  const memKiB = Number(/^MemTotal:\s*(\d+)/m.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1]);
+  const nproc = new TextDecoder().decode(new Deno.Command("nproc").outputSync().stdout).trim();
+  return [
+    `- CPU: ${model}, nproc ${nproc}`,
+    `- memory: ${(memKiB / 1048576).toFixed(1)} GiB`,
+    `- kernel: ${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
+    `- deno: ${Deno.version.deno} (V8 ${Deno.version.v8}), for the exporter and the driver`,
+    `- libbpf: ${Deno.realPathSync(LIBBPF_PATH)}`,
+  ];
+}
+
+const LEGEND = [
+  `- samples: sample lines of the whole response (the family checked exactly: N counters, or 30 per histogram group = 27 buckets + +Inf + _sum + _count); body MiB: uncompressed text exposition.`,
+  `- cold: the first scrape after filling (empty decode cache); warm: ${WARM_SCRAPES} scrapes after it, nearest-rank p50/p90. Times are wall clock in the driver, request to last body byte, over loopback.`,
+  `- CPU ms: exporter process utime+stime (/proc/<pid>/stat, every thread, ${
+    1000 / CLK_TCK
+  } ms ticks) for the cold scrape, and per scrape averaged over the warm ones.`,
+  `- RSS: VmRSS of the exporter after the warm scrapes; peak: VmHWM. One fresh exporter per row.`,
+  `- kernel floor: one bpf_map_lookup_batch pass over the whole map from the driver (batch ${
+    FLOOR_BATCH.toLocaleString("en-US")
+  }), median of ${FLOOR_RUNS}: what any reader pays before decoding.`,
+  `- fill: bpf_map_update_batch of every entry from the driver (not part of a scrape).`,
+];
+
+async function main(): Promise<void> {
+  const args = parseArgs({
+    args: Deno.args,
+    options: {
+      full: { type: "boolean", default: false },
+      "cpu-prof": { type: "boolean", default: false },
+      "no-write": { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+
+  const workloads = [
+    counterWorkload(1_000),
+    counterWorkload(10_000),
+    counterWorkload(100_000),
+    ...(args.full ? [counterWorkload(1_000_000)] : []),
+    histogramWorkload(4_000),
+    ...(args.full ? [histogramWorkload(40_000)] : []),
+  ];
+  const largest = workloads.reduce((a, b) => (b.entries > a.entries ? b : a));
+
+  const rows: Row[] = [];
+  for (const w of workloads) {
+    console.error(`bench: ${w.label} ...`);
+    const row = await measure(w, args["cpu-prof"] && w === largest);
+    console.error(
+      `bench: ${w.label}: cold ${ms1(row.coldMs)} ms, warm p50 ${ms1(row.warmP50)} ms, floor ${
+        ms1(row.floorMs)
+      } ms`,
+    );
+    rows.push(row);
+  }
+
+  const command = `${Deno.execPath().replace(ROOT, "")} run --frozen -A bench/scrape.ts${
+    Deno.args.length ? " " + Deno.args.join(" ") : ""
+  }`;
+  const report = [
+    "# Scrape benchmark results",
+    "",
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with`,
+    "",
+    "```sh",
+    `${command}   # make bench${args.full ? " BENCH_FLAGS=--full" : ""}`,
+    "```",
+    "",
+    "Machine:",
+    "",
+    ...machine(),
+    "",
+    table(rows),
+    "",
+    ...LEGEND,
+    "",
+  ].join("\n");
+  console.log(table(rows));
+  if (!args["no-write"]) {
+    Deno.writeTextFileSync(`${ROOT}bench/RESULTS.md`, report);
+    console.error("bench: wrote bench/RESULTS.md");
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,162 @@
+import { equal, match, ok } from "#assert";
+import { ExporterProcess, parseSamples, runExporter } from "./helpers/exporter_process.ts";
+import { kernelTest } from "./helpers/kernel.ts";
+
+const FIXTURES = "tests/fixtures/bpf";
+
+/** A temp config dir holding `timers.bpf.o` and a YAML of our own. */
+function configDirWith(yaml: string, name = "timers"): string {
+  const dir = Deno.makeTempDirSync({ prefix: "ebpf-exporter-test-" });
+  Deno.copyFileSync("examples/timers.bpf.o", `${dir}/${name}.bpf.o`);
+  Deno.writeTextFileSync(`${dir}/${name}.yaml`, yaml);
+  return dir;
+}
+
+async function failsWith(yaml: string, ...expected: (string | RegExp)[]): Promise<void> {
+  const dir = configDirWith(yaml);
+  try {
+    const out = await runExporter(
+      [`--config.dir=${dir}`, "--config.names=timers", "--config.check"],
+      dir,
+    );
+    equal(out.code, 1, out.stderr);
+    for (const e of expected) {
+      match(out.stderr, typeof e === "string" ? new RegExp(RegExp.escape(e)) : e);
+    }
+    ok(!out.stderr.includes("    at "), `stack trace in:\n${out.stderr}`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("a bad flag is one line on stderr and exit code 2", async () => {
+  const out = await runExporter(["--config.dir=examples", "--config.names=timers", "--bogus"]);
+  equal(out.code, 2);
+  equal(out.stderr.trim().split("\n").length, 1, out.stderr);
+  match(out.stderr, /unknown long flag '--bogus'/);
+  const missing = await runExporter(["--config.names=timers"]);
+  equal(missing.code, 2);
+  match(missing.stderr, /required flag --config.dir not provided/);
+});
+
+Deno.test("--help and --version exit 0", async () => {
+  const help = await runExporter(["--help"]);
+  equal(help.code, 0);
+  match(help.stdout, /--web.listen-address/);
+  const version = await runExporter(["--version"]);
+  equal(version.code, 0);
+  match(version.stdout, /^ebpf_exporter, version /);
+});
+
+Deno.test("a missing config file is named", async () => {
+  const out = await runExporter(["--config.dir=examples", "--config.names=nope", "--config.check"]);
+  equal(out.code, 1);
+  match(out.stderr, /examples\/nope\.yaml/);
+});
+
+kernelTest("config mistakes name the file, the key and what was expected", [
+  "examples/timers.bpf.o",
+], async (t) => {
+  await t.step("label sizes that do not add up to the key size", () =>
+    failsWith(
+      `metrics:
+  counters:
+    - name: timer_starts_total
+      help: Timers
+      labels:
+        - name: function
+          size: 4
+          decoders:
+            - name: ksym
+`,
+      "timers.yaml",
+      "metrics.counters[0]",
+      /4 bytes.*8 bytes/,
+    ));
+  await t.step("a metric whose map is not in the object", () =>
+    failsWith(
+      `metrics:
+  counters:
+    - name: no_such_map_total
+      help: Nothing
+`,
+      "timers.yaml",
+      "no_such_map_total",
+      "timer_starts_total",
+    ));
+  await t.step("a missing help", () =>
+    failsWith(
+      `metrics:
+  counters:
+    - name: timer_starts_total
+      labels: []
+`,
+      "timers.yaml:3",
+      "help",
+    ));
+  await t.step("an unknown bucket_type", () =>
+    failsWith(
+      `metrics:
+  histograms:
+    - name: timer_starts_total
+      help: Timers
+      bucket_type: exp3
+      bucket_min: 0
+      bucket_max: 8
+      labels:
+        - name: bucket
+          size: 8
+          decoders:
+            - name: uint
+`,
+      "timers.yaml:5",
+      "bucket_type",
+      "exp2",
+    ));
+  await t.step("broken YAML", () => failsWith("metrics: [\n", "timers.yaml"));
+});
+
+kernelTest("a verifier rejection is fatal and names the config and the verifier's reason", [
+  `${FIXTURES}/verifier_reject.bpf.o`,
+], async () => {
+  const out = await runExporter(
+    [`--config.dir=${FIXTURES}`, "--config.names=verifier_reject", "--config.check"],
+    FIXTURES,
+  );
+  equal(out.code, 1);
+  match(out.stderr, /ERROR: config verifier_reject: cannot load .*verifier_reject\.bpf\.o/);
+  match(out.stderr, /Permission denied \(errno 13\): verifier: R0 invalid mem access/);
+});
+
+kernelTest("an attach failure is exported as attached 0, and is fatal under --config.strict", [
+  `${FIXTURES}/attach_fail.bpf.o`,
+], async () => {
+  const exporter = await ExporterProcess.start("attach_fail", { configDir: FIXTURES });
+  try {
+    const text = await exporter.scrape();
+    const samples = parseSamples(text);
+    const ids = (program: string) =>
+      [...samples.keys()].find((k) => k.includes(`program="${program}"`))?.match(/id="(\d+)"/)?.[1];
+    equal(samples.get(`ebpf_exporter_ebpf_program_attached{id="${ids("count_syscalls")}"}`), 1);
+    equal(samples.get(`ebpf_exporter_ebpf_program_attached{id="${ids("never_attaches")}"}`), 0);
+    ok(
+      (samples.get("ebpf_exporter_syscalls_total") ?? 0) > 0,
+      "the attached program did not count",
+    );
+    match(
+      exporter.stderr,
+      /program never_attaches: attach kprobe\/ebpf_exporter_test_no_such_function/,
+    );
+  } finally {
+    await exporter.stop();
+  }
+  const strict = await runExporter(
+    [`--config.dir=${FIXTURES}`, "--config.names=attach_fail", "--config.check", "--config.strict"],
+    FIXTURES,
+  );
+  equal(strict.code, 1);
+  match(
+    strict.stderr,
+    /config attach_fail: 1 program\(s\) not attached under --config.strict: never_attaches/,
+  );
+});
