@@ -41,6 +41,22 @@ export interface ParseResult {
   readonly warnings: ConfigWarning[];
 }
 
+/**
+ * An integer in one of the YAML 1.1 forms Go's yaml.v2 accepts for int fields: decimal, `0x1f`,
+ * `0b101`, octal `017`, with optional sign and `_` separators; undefined for anything else.
+ */
+export function yaml11Integer(text: string): number | undefined {
+  const m = /^([-+]?)(0x[0-9a-fA-F_]+|0b[01_]+|0[0-7_]+|[0-9][0-9_]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2].replaceAll("_", "");
+  let value: number;
+  if (digits.startsWith("0x") || digits.startsWith("0b")) value = Number(digits);
+  else if (digits.length > 1 && digits.startsWith("0")) value = parseInt(digits, 8);
+  else value = Number(digits);
+  if (!Number.isFinite(value)) return undefined;
+  return m[1] === "-" ? -value : value;
+}
+
 /** `flush_interval` when the counter does not set one: one hour, in milliseconds. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 3_600_000;
 
@@ -51,7 +67,6 @@ export const BUCKET_TYPES: readonly BucketType[] = ["exp2", "exp2zero", "linear"
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Names Prometheus accepts for labels. */
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const INTEGER_RE = /^[-+]?[0-9]+$/;
 const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const TRUE_RE = /^(?:true|yes|on|y)$/i;
 const FALSE_RE = /^(?:false|no|off|n)$/i;
@@ -371,16 +386,16 @@ class Walker {
     return String(node.value);
   }
 
-  /** A decimal integer no smaller than `min` (when given). */
+  /** An integer (YAML 1.1 forms, as upstream's yaml.v2 reads them) no smaller than `min`. */
   integer(entry: Entry, min?: number): number {
     const expected = min === 0
-      ? "expected a non-negative decimal integer"
+      ? "expected a non-negative integer"
       : min === 1
-      ? "expected a positive decimal integer"
-      : "expected a decimal integer";
+      ? "expected a positive integer"
+      : "expected an integer";
     const text = this.plainText(entry, expected);
-    const value = Number(text);
-    if (!INTEGER_RE.test(text) || !Number.isSafeInteger(value)) {
+    const value = yaml11Integer(text) ?? NaN;
+    if (!Number.isSafeInteger(value)) {
       this.fail(entry.path, entry.line, expected, this.describe(entry.value));
     }
     if (min !== undefined && value < min) {
