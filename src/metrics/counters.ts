@@ -9,6 +9,7 @@ import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { MapSource } from "../maps/source.ts";
 import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts";
+import { type Orderable, StableOrder } from "./gather.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
 import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
@@ -22,9 +23,10 @@ export interface DecodeErrorCounter {
 }
 
 /** A counter series accumulating over one scrape. */
-class CounterSlot implements ScalarSeries {
+class CounterSlot implements ScalarSeries, Orderable {
   value = 0;
   scrape = 0;
+  ordered = false;
   constructor(readonly labels: LabelSet) {}
 }
 
@@ -35,6 +37,7 @@ export class CounterCollector {
   readonly #cache: RawKeyCache<CounterSlot>;
   readonly #interner: LabelSetInterner;
   readonly #slots = new Map<LabelSet, CounterSlot>();
+  readonly #order = new StableOrder<CounterSlot>();
 
   /** Compiles the decoders; throws on a bad decoder config. */
   constructor(
@@ -51,7 +54,10 @@ export class CounterCollector {
     this.#interner = new LabelSetInterner(decoder.names);
   }
 
-  /** Reads the map and returns the family (series unsorted). */
+  /**
+   * Reads the map and returns the family, series sorted. The family is a snapshot: later scrapes
+   * do not change it, so it can be encoded while the next scrape runs.
+   */
   collect(): ScalarFamily {
     const scrape = this.#cache.beginScrape();
     const entries = this.source.read();
@@ -82,7 +88,8 @@ export class CounterCollector {
       slot.value += cpu < 0 ? values.sum(index) : values.one(index, cpu);
     });
     if (this.#cache.size > touched.length * 1.25 + 1024) this.#sweep();
-    return { name: this.#name, help: this.config.help, type: "counter", series: touched };
+    const series = this.#order.arrange(touched).map((s) => ({ labels: s.labels, value: s.value }));
+    return { name: this.#name, help: this.config.help, type: "counter", series, sorted: true };
   }
 
   #slotFor(labels: LabelSet): CounterSlot {

@@ -112,3 +112,38 @@ Deno.test("series of keys gone from the map disappear on the next scrape", () =>
   const family = collector.collect();
   deepEqual(family.series.map((s) => [s.labels.values[0], s.value]), [["2", 5]]);
 });
+
+Deno.test("series stay sorted as keys come and go between scrapes", () => {
+  const map = new MemoryMapSource({ name: "events_total", keySize: 4 })
+    .set(keyBytes([4, 20]), 1).set(keyBytes([4, 40]), 1);
+  const collector = new CounterCollector(
+    counter([label("id", 4)]),
+    map,
+    TEST_ENV,
+    { count: 0 },
+    LIMITS,
+  );
+  const ids = () => collector.collect().series.map((s) => s.labels.values[0]);
+  deepEqual(ids(), ["20", "40"]);
+  deepEqual(ids(), ["20", "40"]);
+  map.set(keyBytes([4, 30]), 1);
+  deepEqual(ids(), ["20", "30", "40"]);
+  map.delete(keyBytes([4, 20]));
+  map.set(keyBytes([4, 10]), 1);
+  deepEqual(ids(), ["10", "30", "40"]);
+});
+
+Deno.test("a returned family is a snapshot that later scrapes do not change", () => {
+  const map = new MemoryMapSource({ name: "events_total", keySize: 4 }).set(keyBytes([4, 1]), 1);
+  const collector = new CounterCollector(
+    counter([label("id", 4)]),
+    map,
+    TEST_ENV,
+    { count: 0 },
+    LIMITS,
+  );
+  const first = collector.collect();
+  map.set(keyBytes([4, 1]), 99);
+  collector.collect();
+  equal(first.series[0].value, 1);
+});

@@ -54,6 +54,8 @@ export interface ScalarFamily {
   readonly type: "counter" | "gauge";
   /** Series in a stable order. */
   readonly series: readonly ScalarSeries[];
+  /** The series are already in Go-client order (by label values). */
+  readonly sorted?: boolean;
 }
 
 /** A histogram family; all series share the bucket bounds. */
@@ -68,6 +70,8 @@ export interface HistogramFamily {
   readonly bounds: readonly number[];
   /** Series in a stable order. */
   readonly series: readonly HistogramSeries[];
+  /** The series are already in Go-client order (by label values). */
+  readonly sorted?: boolean;
 }
 
 /** Any metric family. */

@@ -11,16 +11,18 @@ import type { MapSource } from "../maps/source.ts";
 import { type BucketLayout, bucketLayout } from "./buckets.ts";
 import type { DecodeErrorCounter } from "./counters.ts";
 import type { HistogramFamily, HistogramSeries, LabelSet } from "./family.ts";
+import { type Orderable, StableOrder } from "./gather.ts";
 import { KeyIterator } from "./key_iterator.ts";
 import { ValueReader } from "./map_values.ts";
 import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
 
 /** One label group's buckets accumulating over a scrape. */
-class HistogramSlot implements HistogramSeries {
+class HistogramSlot implements HistogramSeries, Orderable {
   readonly cumulative: Float64Array;
   count = 0;
   sum = 0;
   scrape = 0;
+  ordered = false;
   constructor(readonly labels: LabelSet, buckets: number) {
     this.cumulative = new Float64Array(buckets);
   }
@@ -43,6 +45,7 @@ export class HistogramCollector {
   readonly #cache: RawKeyCache<BucketRef>;
   readonly #interner: LabelSetInterner;
   readonly #slots = new Map<LabelSet, HistogramSlot>();
+  readonly #order = new StableOrder<HistogramSlot>();
 
   /** Compiles the decoders and the bucket layout. */
   constructor(
@@ -61,7 +64,7 @@ export class HistogramCollector {
   }
 
   /**
-   * Reads the map and returns the family (series unsorted), or undefined when a bucket label did
+   * Reads the map and returns the family (a snapshot, series sorted), or undefined when a bucket label did
    * not decode to an integer (the histogram is skipped for this scrape, as upstream does).
    */
   collect(): HistogramFamily | undefined {
@@ -123,12 +126,19 @@ export class HistogramCollector {
       slot.count = running;
       slot.sum *= m;
     }
+    const series = this.#order.arrange(touched).map((s) => ({
+      labels: s.labels,
+      cumulative: s.cumulative.slice(),
+      count: s.count,
+      sum: s.sum,
+    }));
     return {
       name: this.#name,
       help: this.config.help,
       type: "histogram",
       bounds: this.#layout.bounds,
-      series: touched,
+      series,
+      sorted: true,
     };
   }
 
