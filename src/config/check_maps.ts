@@ -110,20 +110,22 @@ export function checkConfigMaps(config: Config, maps: ReadonlyMap<string, MapInf
         found: describeMapType(info.type),
       });
     }
-    // On a per-CPU map a last counter label named `cpu` is filled from the CPU index, not the key.
+    // On a per-CPU map a `cpu` label is filled from the CPU index, not the key: the last label of
+    // a counter, the label just before the bucket label of a histogram.
     let keyLabels = labels;
-    const last = labels.at(-1);
-    if (kind === "counter" && isPerCpuMapType(info.type) && last?.name === "cpu") {
-      if (last.size !== 2) {
+    const cpuIndex = kind === "counter" ? labels.length - 1 : labels.length - 2;
+    const cpuLabel = cpuIndex >= 0 ? labels[cpuIndex] : undefined;
+    if (isPerCpuMapType(info.type) && cpuLabel?.name === "cpu") {
+      if (cpuLabel.size !== 2) {
         throw new ConfigError({
           file,
-          keyPath: `${keyPath}.labels[${labels.length - 1}].size`,
+          keyPath: `${keyPath}.labels[${cpuIndex}].size`,
           line,
           expected: "expected the cpu label of a per-CPU map to be size 2 (a u16 CPU index)",
-          found: String(last.size),
+          found: String(cpuLabel.size),
         });
       }
-      keyLabels = labels.slice(0, -1);
+      keyLabels = labels.filter((_, i) => i !== cpuIndex);
     }
     const wanted = keyLabels.length === 0 ? 4 : labelsKeySize(keyLabels);
     if (info.keySize !== wanted) {

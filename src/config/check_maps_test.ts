@@ -285,3 +285,28 @@ Deno.test("checkConfigMaps: cgroup_id_map type, key and value", () => {
     /expected a map named "cg"/,
   );
 });
+
+Deno.test("checkConfigMaps: a per-CPU histogram's cpu label before the bucket is not in the key", () => {
+  const cfg = config(`metrics:
+  histograms:
+    - name: lat_seconds
+      help: Latency
+      bucket_type: exp2
+      bucket_max: 10
+      labels:
+        - name: op
+          size: 4
+          decoders: [{name: uint}]
+        - name: cpu
+          size: 2
+          decoders: [{name: uint}]
+        - name: bucket
+          size: 4
+          decoders: [{name: uint}]
+`);
+  passes(cfg, { lat_seconds: { type: MapType.PERCPU_HASH, keySize: 8, valueSize: 8 } });
+  const error = failure(cfg, {
+    lat_seconds: { type: MapType.PERCPU_HASH, keySize: 10, valueSize: 8 },
+  });
+  assert.match(error.message, /labels without the cpu label add up to 8 bytes/);
+});

@@ -19,6 +19,8 @@ interface CompiledLabel {
 export class KeyDecoder {
   /** Label names in key order. */
   readonly names: readonly string[];
+  /** Where each label starts in the key and how many bytes (size + padding) it spans. */
+  readonly spans: readonly { readonly offset: number; readonly bytes: number }[];
   /** Bytes of key the labels cover (Σ size + padding). */
   readonly keySize: number;
   readonly #labels: readonly CompiledLabel[];
@@ -38,6 +40,10 @@ export class KeyDecoder {
     });
     this.keySize = offset;
     this.names = labels.map((l) => l.name);
+    this.spans = labels.map((l, i) => ({
+      offset: this.#labels[i].offset,
+      bytes: l.size + l.padding,
+    }));
   }
 
   /**

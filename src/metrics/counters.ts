@@ -49,7 +49,7 @@ export class CounterCollector {
   ) {
     this.#name = `ebpf_exporter_${config.name}`;
     const decoder = new KeyDecoder(config.labels, env);
-    this.#iterator = new KeyIterator(decoder, source);
+    this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 1);
     this.#cache = new RawKeyCache(cacheLimits);
     this.#interner = new LabelSetInterner(decoder.names);
   }

@@ -147,3 +147,17 @@ Deno.test("a returned family is a snapshot that later scrapes do not change", ()
   collector.collect();
   equal(first.series[0].value, 1);
 });
+
+Deno.test("a lone cpu label on a per-CPU array keyed by u32 0 gives one series per CPU", () => {
+  const map = new MemoryMapSource({
+    name: "events_total",
+    keySize: 4,
+    type: MapType.PERCPU_ARRAY,
+    cpus: 3,
+  }).set(keyBytes([4, 0]), 4, 5, 6).set(keyBytes([4, 1]), 100, 100, 100);
+  deepEqual(lines(counter([label("cpu", 2)]), map), [
+    'ebpf_exporter_events_total{cpu="0"} 4',
+    'ebpf_exporter_events_total{cpu="1"} 5',
+    'ebpf_exporter_events_total{cpu="2"} 6',
+  ]);
+});

@@ -58,7 +58,7 @@ export class HistogramCollector {
     this.#name = `ebpf_exporter_${config.name}`;
     this.#layout = bucketLayout(config);
     const decoder = new KeyDecoder(config.labels, env);
-    this.#iterator = new KeyIterator(decoder, source);
+    this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 2);
     this.#cache = new RawKeyCache(cacheLimits);
     this.#interner = new LabelSetInterner(decoder.names.slice(0, -1));
   }

@@ -136,3 +136,27 @@ Deno.test("values above 2^53 are converted like Go's float64(uint64)", () => {
   const text = render(histogram({}), map);
   assertEquals(text.includes('le="1"} 9.223372036854776e+18'), true);
 });
+
+Deno.test("per-CPU histograms with a cpu label before the bucket label split per CPU", () => {
+  const config = histogram({
+    bucketMax: 1,
+    labels: [label("op", 4), label("cpu", 2), label("bucket", 4)],
+  });
+  const map = new MemoryMapSource({
+    name: "latency_seconds",
+    keySize: 8,
+    type: MapType.PERCPU_HASH,
+    cpus: 2,
+  }).set(keyBytes([4, 7], [4, 0]), 1, 2).set(keyBytes([4, 7], [4, 1]), 3, 4);
+  assertEquals(
+    render(config, map).split("\n").filter((l) => l.includes("_bucket")),
+    [
+      'ebpf_exporter_latency_seconds_bucket{cpu="0",op="7",le="1"} 1',
+      'ebpf_exporter_latency_seconds_bucket{cpu="0",op="7",le="2"} 4',
+      'ebpf_exporter_latency_seconds_bucket{cpu="0",op="7",le="+Inf"} 4',
+      'ebpf_exporter_latency_seconds_bucket{cpu="1",op="7",le="1"} 2',
+      'ebpf_exporter_latency_seconds_bucket{cpu="1",op="7",le="2"} 6',
+      'ebpf_exporter_latency_seconds_bucket{cpu="1",op="7",le="+Inf"} 6',
+    ],
+  );
+});

@@ -1,11 +1,13 @@
 /**
- * Walks a map snapshot key by key, expanding per-CPU maps with a trailing `cpu` label into one
- * key per CPU (the CPU index appended as a u16, as the label config declares it).
+ * Walks a map snapshot key by key. On per-CPU maps whose config has a `cpu` label where the
+ * metric kind expects it (last for counters, just before the bucket for histograms), each key is
+ * expanded into one key per CPU, the CPU index written as a u16 where the `cpu` label sits
+ * (compat.md §6). Otherwise per-CPU values are summed.
  * @module
  */
 
 import type { KeyDecoder } from "../decoders/key_decoder.ts";
-import type { MapEntries, MapSource } from "../maps/source.ts";
+import { isPerCpuMapType, type MapEntries, type MapSource } from "../maps/source.ts";
 import { RawKeyCache } from "./series_cache.ts";
 
 /** Visitor: cache id of the (possibly CPU-extended) key, its bytes, entry index, CPU or -1 (sum). */
@@ -15,38 +17,57 @@ export type KeyVisitor = (id: string, key: Uint8Array, index: number, cpu: numbe
 export class KeyIterator {
   /** Whether each CPU's value becomes its own series. */
   readonly splitCpus: boolean;
-  /** Whether the metric has no labels and reads key 0 only. */
+  /** Whether only key 0 is read (no labels, or a lone `cpu` label on a per-CPU array). */
   readonly keyZeroOnly: boolean;
+  readonly #cpuOffset: number;
+  readonly #cpuBytes: number;
   readonly #scratch: Uint8Array;
 
-  /** Decides the per-CPU mode from the decoder's labels and the map. */
-  constructor(readonly decoder: KeyDecoder, readonly source: MapSource) {
-    this.splitCpus = source.cpus > 1 && decoder.names.at(-1) === "cpu" &&
-      decoder.keySize === source.keySize + 2;
-    this.keyZeroOnly = decoder.names.length === 0;
-    this.#scratch = new Uint8Array(source.keySize + 2);
+  /**
+   * `cpuLabelIndex`: where a `cpu` label may stand (counters: the last label, histograms: the one
+   * before the bucket label).
+   */
+  constructor(readonly decoder: KeyDecoder, readonly source: MapSource, cpuLabelIndex: number) {
+    const span = decoder.spans[cpuLabelIndex];
+    const cpuLabel = isPerCpuMapType(source.type) && span !== undefined &&
+      decoder.names[cpuLabelIndex] === "cpu";
+    const loneCpu = cpuLabel && decoder.names.length === 1 && source.keySize === 4;
+    this.splitCpus = loneCpu || (cpuLabel && decoder.keySize === source.keySize + span.bytes);
+    this.keyZeroOnly = decoder.names.length === 0 || loneCpu;
+    this.#cpuOffset = this.splitCpus ? span.offset : 0;
+    this.#cpuBytes = this.splitCpus ? span.bytes : 0;
+    this.#scratch = new Uint8Array(loneCpu ? this.#cpuBytes : source.keySize + this.#cpuBytes);
   }
 
   /** Calls `visit` for every key of `entries`. */
   forEach(entries: MapEntries, visit: KeyVisitor): void {
     const size = this.source.keySize;
     const keys = entries.keys;
+    const loneCpu = this.keyZeroOnly && this.splitCpus;
     for (let i = 0; i < entries.count; i++) {
       const key = keys.subarray(i * size, (i + 1) * size);
-      if (this.keyZeroOnly) {
-        if (!key.every((b) => b === 0)) continue;
-        visit("", key, i, -1);
-      } else if (this.splitCpus) {
-        const scratch = this.#scratch;
-        scratch.set(key);
-        for (let cpu = 0; cpu < this.source.cpus; cpu++) {
-          scratch[size] = cpu & 0xff;
-          scratch[size + 1] = cpu >> 8;
-          visit(RawKeyCache.keyOf(scratch), scratch, i, cpu);
-        }
-      } else {
-        visit(RawKeyCache.keyOf(key), key, i, -1);
+      if (this.keyZeroOnly && !isZero(key)) continue;
+      if (!this.splitCpus) {
+        visit(this.keyZeroOnly ? "" : RawKeyCache.keyOf(key), key, i, -1);
+        continue;
+      }
+      const scratch = this.#scratch;
+      const at = this.#cpuOffset;
+      if (!loneCpu) {
+        scratch.set(key.subarray(0, at), 0);
+        scratch.set(key.subarray(at), at + this.#cpuBytes);
+      }
+      scratch.fill(0, at, at + this.#cpuBytes);
+      for (let cpu = 0; cpu < this.source.cpus; cpu++) {
+        scratch[at] = cpu & 0xff;
+        scratch[at + 1] = cpu >> 8;
+        visit(RawKeyCache.keyOf(scratch), scratch, i, cpu);
       }
     }
   }
+}
+
+function isZero(key: Uint8Array): boolean {
+  for (let i = 0; i < key.length; i++) if (key[i] !== 0) return false;
+  return true;
 }
