@@ -60,7 +60,7 @@ tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS)
 	$(BPF_STRIP) -g $@
 
 test: deps examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
-	$(DENO) test --frozen --allow-all src/ ffi/ tests/
+	$(DENO) test --frozen --allow-all --unstable-net src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
 EXAMPLE_NAMES = $(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml))

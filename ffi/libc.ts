@@ -31,6 +31,8 @@ const symbols = {
   copy_from_native: { name: "memcpy", parameters: ["buffer", "pointer", "usize"], result: "void" },
   /** void *memcpy(void *dst, const void *src, size_t n) with n = 0: returns dst's address */
   address_of: { name: "memcpy", parameters: ["buffer", "buffer", "usize"], result: "usize" },
+  /** int access(const char *path, int mode) */
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   /** pid_t getpid(void) */
   getpid: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -153,4 +155,9 @@ export function readKernelFile(path: string): Uint8Array {
 /** {@link readKernelFile} decoded as UTF-8 text. */
 export function readKernelTextFile(path: string): string {
   return new TextDecoder().decode(readKernelFile(path));
+}
+
+/** Whether `path` exists (libc `access(F_OK)`; works under /proc and /sys where Deno refuses). */
+export function kernelPathExists(path: string): boolean {
+  return libc().access(cString(path), 0) === 0;
 }

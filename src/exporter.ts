@@ -7,6 +7,7 @@
 import type { LoadedConfig } from "./bpf/loaded_config.ts";
 import type { DecoderEnv } from "./decoders/decoder.ts";
 import * as log from "./log.ts";
+import { dumpMaps, type MapsDump } from "./maps/dump.ts";
 import {
   attachedFamily,
   decoderErrorsFamily,
@@ -42,11 +43,13 @@ export class Exporter {
   readonly #errors = new Map<string, DecodeErrorCounter>();
   readonly #static: MetricFamily[];
   readonly #programStats: () => boolean;
+  readonly #env: DecoderEnv;
   #inflight: Promise<MetricFamily[]> | undefined;
 
   /** Builds collectors; throws (naming config and metric) on a bad decoder config or map. */
   constructor(loaded: readonly LoadedConfig[], env: DecoderEnv, options: ExporterOptions = {}) {
     this.#loaded = loaded;
+    this.#env = env;
     this.#static = staticFamilies(loaded);
     this.#programStats = options.programStats ?? (() => false);
     const cacheLimits = {
@@ -116,6 +119,11 @@ export class Exporter {
     families.push(decoderErrorsFamily(this.#errors));
     if (this.#programStats()) families.push(...programStatsFamilies(this.#loaded));
     return normalizeFamilies(families);
+  }
+
+  /** Every map of every config, freshly read and decoded (`/maps`). */
+  dumpMaps(): MapsDump {
+    return dumpMaps(this.#loaded, this.#env);
   }
 
   /** Detaches and closes every config. */

@@ -160,3 +160,31 @@ kernelTest("an attach failure is exported as attached 0, and is fatal under --co
     /config attach_fail: 1 program\(s\) not attached under --config.strict: never_attaches/,
   );
 });
+
+kernelTest("kprobe and fentry configs say why they cannot run on this kernel", [
+  `${FIXTURES}/kprobe_open.bpf.o`,
+  `${FIXTURES}/fentry_open.bpf.o`,
+], async () => {
+  const check = (name: string) =>
+    runExporter(
+      [`--config.dir=${FIXTURES}`, `--config.names=${name}`, "--config.check", "--config.strict"],
+      FIXTURES,
+    );
+  const kprobe = await check("kprobe_open");
+  if (kprobe.code !== 0) {
+    match(kprobe.stderr, /program kp_open: attach kprobe\/do_sys_openat2: .*\(errno \d+\): /);
+    match(kprobe.stderr, /the kernel lacks kprobes|the kernel has no function named/);
+    match(kprobe.stderr, /not attached under --config.strict: kp_open \(/);
+  } else {
+    match(kprobe.stderr, /config check passed: kprobe_open/); // a kernel with kprobes
+  }
+  const fentry = await check("fentry_open");
+  if (fentry.code !== 0) {
+    match(
+      fentry.stderr,
+      /the kernel refuses fentry\/fexit\/fmod_ret\/lsm programs \(fe_open in fentry\/do_sys_openat2\)/,
+    );
+  } else {
+    match(fentry.stderr, /config check passed: fentry_open/); // a kernel that allows fentry
+  }
+});

@@ -6,6 +6,8 @@
 
 import { checkConfigMaps } from "../config/check_maps.ts";
 import type { Config } from "../config/types.ts";
+import { kernelPathExists, readKernelTextFile } from "../../ffi/libc.ts";
+import { explainAttachFailure, explainLoadFailure, type HostProbe } from "./diagnose.ts";
 import type { LoadedConfig } from "./loaded_config.ts";
 import { BpfLoadError, BpfObject } from "./object.ts";
 
@@ -25,6 +27,15 @@ export class ConfigLoadError extends Error {
     this.name = "ConfigLoadError";
   }
 }
+
+/** The running kernel, for failure diagnosis (only consulted when something failed). */
+const KERNEL_HOST: HostProbe = {
+  exists: kernelPathExists,
+  hasKernelFunction(name) {
+    const text = readKernelTextFile("/proc/kallsyms");
+    return new RegExp(`^[0-9a-f]+ [tTwW] ${RegExp.escape(name)}(\\s|$)`, "m").test(text);
+  },
+};
 
 /** Config features this build cannot serve yet; refused rather than silently ignored. */
 export function unsupportedFeatures(config: Config): string[] {
@@ -58,12 +69,20 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
     try {
       object.load();
     } catch (e) {
+      const why = e instanceof BpfLoadError
+        ? explainLoadFailure(object.programs, e.failure.errno)
+        : undefined;
       throw new ConfigLoadError(
         config.name,
-        `cannot load ${config.objectPath}: ${describe(e, options)}`,
+        `cannot load ${config.objectPath}: ${describe(e, options)}${why ? `: ${why}` : ""}`,
       );
     }
-    object.attachAll();
+    for (const p of object.attachAll()) {
+      const why = p.attachErrno === undefined
+        ? undefined
+        : explainAttachFailure(p, p.attachErrno, KERNEL_HOST);
+      if (why) p.attachError = `${p.attachError}: ${why}`;
+    }
   } catch (e) {
     object.close();
     throw e;

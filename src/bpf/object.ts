@@ -30,6 +30,8 @@ export interface ProgramState {
   attached: boolean;
   /** Why attaching failed, when it did. */
   attachError?: string;
+  /** The errno of a failed attach. */
+  attachErrno?: number;
 }
 
 /** Raised when `bpf_object__load` fails; carries libbpf's messages (verifier log included). */
@@ -179,12 +181,14 @@ export class BpfObject {
         const detail = outcome.log.map((l) => l.trim()).filter(Boolean).at(-1);
         prog.attachError = new BpfError(`attach ${prog.section}`, code).message +
           (detail ? ` (libbpf: ${detail})` : "");
+        prog.attachErrno = code;
         prog.attached = false;
         continue;
       }
       this.#links.push(link);
       prog.attached = true;
       prog.attachError = undefined;
+      prog.attachErrno = undefined;
     }
     return this.programs;
   }

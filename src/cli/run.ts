@@ -5,19 +5,29 @@
  */
 
 import { setLibbpfSink } from "../../ffi/libbpf_log.ts";
-import { readKernelTextFile } from "../../ffi/libc.ts";
+import { kernelPathExists, readKernelTextFile } from "../../ffi/libc.ts";
 import { ConfigLoadError, loadKernelConfig } from "../bpf/kernel_config.ts";
 import type { LoadedConfig } from "../bpf/loaded_config.ts";
 import { ConfigError, formatConfigWarning } from "../config/errors.ts";
+import { checkConfigMaps } from "../config/check_maps.ts";
 import { loadConfigs } from "../config/load.ts";
+import type { Config } from "../config/types.ts";
+import { renderDumpText } from "../maps/dump.ts";
+import { replayEnv } from "../maps/host_table.ts";
+import { parseDump, replayConfigs } from "../maps/replay.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { Exporter } from "../exporter.ts";
 import { createHandler } from "../http/handler.ts";
+import { serve } from "../http/serve.ts";
+import { CgroupResolver } from "../kernel/cgroups.ts";
+import { InterfacesResolver } from "../kernel/interfaces.ts";
 import { KallsymsResolver } from "../kernel/kallsyms.ts";
 import { PartitionsResolver } from "../kernel/partitions.ts";
+import { lazyPciIds, PCI_IDS_PATH } from "../kernel/pci_ids.ts";
 import * as log from "../log.ts";
 import { VERSION } from "../version.ts";
 import { FlagError, type Flags, helpText, parseFlags } from "./flags.ts";
+import { notifyReady, notifyStopping } from "./systemd.ts";
 
 /** Exit code for command-line mistakes (as kingpin uses). */
 export const EXIT_USAGE = 2;
@@ -32,6 +42,17 @@ export function kernelDecoderEnv(): DecoderEnv {
     devices: new PartitionsResolver({
       read: () => readKernelTextFile("/proc/partitions"),
       onError,
+    }),
+    interfaces: new InterfacesResolver({ onError }),
+    cgroups: new CgroupResolver({ onError }),
+    pciIds: lazyPciIds({
+      read: () => readKernelTextFile(PCI_IDS_PATH),
+      onError: (e) =>
+        log.warn(
+          `pci.ids database unavailable, pci decoders print "missing pci.ids db": ${
+            (e as Error).message
+          }`,
+        ),
     }),
   };
 }
@@ -72,18 +93,12 @@ export async function run(argv: string[]): Promise<number> {
 
 async function start(flags: Flags): Promise<number> {
   // Accepted for upstream compatibility, not built yet: refuse rather than silently ignore.
-  if (flags.mapsReplay) throw new Error("--maps.replay is not supported yet");
-  if ("fd" in flags.listen) throw new Error("--web.listen-address=fd://N is not supported yet");
   if (flags.webConfigFile) throw new Error("--web.config.file is not supported yet");
   if (flags.capabilitiesKeep !== "all") {
     throw new Error(
       `--capabilities.keep=${flags.capabilitiesKeep} is not supported yet (only "all")`,
     );
   }
-  setLibbpfSink((level, message) => {
-    if (flags.debug) log.debug(`libbpf ${level}: ${message.trimEnd()}`);
-  });
-
   const { configs, warnings } = await loadConfigs(flags.configDir, flags.configNames);
   for (const w of warnings) log.warn(formatConfigWarning(w));
   if (flags.configStrict && warnings.length > 0) {
@@ -91,8 +106,61 @@ async function start(flags: Flags): Promise<number> {
     return EXIT_FAILURE;
   }
 
+  const { loaded, env } = flags.mapsReplay
+    ? await replay(flags.mapsReplay, configs)
+    : { loaded: loadIntoKernel(configs, flags), env: kernelDecoderEnv() };
+
+  const exporter = new Exporter(loaded, env, {
+    cacheSize: flags.cacheSize,
+    skipCacheSize: flags.skipCacheSize,
+    programStats: flags.mapsReplay ? () => false : bpfStatsEnabled,
+  });
+  if (flags.configCheck) {
+    exporter.close();
+    log.info(`config check passed: ${configs.map((c) => c.name).join(", ")}`);
+    return 0;
+  }
+
+  const handler = createHandler({
+    telemetryPath: flags.telemetryPath,
+    gather: () => exporter.gather(),
+    maps: flags.debug
+      ? (format) => {
+        const dump = exporter.dumpMaps();
+        return Promise.resolve(
+          format === "json" ? JSON.stringify(dump, null, 1) + "\n" : renderDumpText(dump),
+        );
+      }
+      : undefined,
+    version: VERSION.version,
+  });
+  const server = await serve(flags.listen, handler);
+  log.info(`listening on ${server.address}`);
+  notifyReady(`serving ${configs.length} config(s) on ${server.address}`);
+
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await Promise.race([stopped.promise, server.finished]);
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  notifyStopping();
+  log.info("shutting down: detaching programs");
+  await server.shutdown();
+  exporter.close();
+  return 0;
+}
+
+/** Loads and attaches every config; on a failure closes what was loaded and rethrows. */
+function loadIntoKernel(configs: readonly Config[], flags: Flags): LoadedConfig[] {
+  if (flags.btfPath && !kernelPathExists(flags.btfPath)) {
+    throw new Error(`--btf.path=${flags.btfPath}: no such file`);
+  }
+  setLibbpfSink((level, message) => {
+    if (flags.debug) log.debug(`libbpf ${level}: ${message.trimEnd()}`);
+  });
   const loaded: LoadedConfig[] = [];
-  const closeAll = () => loaded.forEach((l) => l.close());
   try {
     for (const config of configs) {
       const l = loadKernelConfig(config, { btfPath: flags.btfPath, debug: flags.debug });
@@ -106,50 +174,39 @@ async function start(flags: Flags): Promise<number> {
         throw new ConfigLoadError(
           config.name,
           `${missed.length} program(s) not attached under --config.strict: ${
-            missed.map((p) => p.name).join(", ")
+            missed.map((p) => `${p.name} (${p.attachError})`).join("; ")
           }`,
         );
       }
     }
   } catch (e) {
-    closeAll();
+    loaded.forEach((l) => l.close());
     throw e;
   }
+  return loaded;
+}
 
-  const exporter = new Exporter(loaded, kernelDecoderEnv(), {
-    cacheSize: flags.cacheSize,
-    skipCacheSize: flags.skipCacheSize,
-    programStats: bpfStatsEnabled,
-  });
-  if (flags.configCheck) {
-    exporter.close();
-    log.info(`config check passed: ${configs.map((c) => c.name).join(", ")}`);
-    return 0;
+/** Configs backed by a `/maps?format=json` dump instead of the kernel. */
+async function replay(
+  file: string,
+  configs: readonly Config[],
+): Promise<{ loaded: LoadedConfig[]; env: DecoderEnv }> {
+  const dump = parseDump(file, await Deno.readTextFile(file));
+  for (const config of configs) {
+    const recorded = dump.configs.find((c) => c.name === config.name);
+    if (recorded) {
+      checkConfigMaps(
+        config,
+        new Map(recorded.maps.map((m) => [m.name, {
+          type: m.type,
+          keySize: m.key_size,
+          valueSize: m.value_size,
+        }])),
+      );
+    }
   }
-
-  const handler = createHandler({
-    telemetryPath: flags.telemetryPath,
-    gather: () => exporter.gather(),
-    version: VERSION.version,
-  });
-  const { hostname, port } = flags.listen;
-  const server = Deno.serve({
-    hostname,
-    port,
-    onListen: (addr) => log.info(`listening on ${addr.hostname}:${addr.port}`),
-  }, handler);
-
-  const stopped = Promise.withResolvers<void>();
-  const stop = () => stopped.resolve();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await Promise.race([stopped.promise, server.finished]);
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
-  log.info("shutting down: detaching programs");
-  await server.shutdown();
-  exporter.close();
-  return 0;
+  log.info(`replaying ${file}: no kernel maps are read`);
+  return { loaded: replayConfigs(file, dump, configs), env: replayEnv(dump.host) };
 }
 
 let statsCheckedAt = -Infinity;

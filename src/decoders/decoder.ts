@@ -7,6 +7,7 @@
  */
 
 import type { DecoderConfig } from "../config/types.ts";
+import type { PciIds } from "../kernel/pci_ids.ts";
 
 /** What a decoder step receives: raw bytes (first step) or the previous step's text. */
 export type DecoderInput = Uint8Array | string;
@@ -40,12 +41,39 @@ export interface DeviceResolver {
   name(major: number, minor: number): string | undefined;
 }
 
+/** Network interface lookup needed by `ifname`. */
+export interface InterfaceResolver {
+  /** Interface name (e.g. `eth0`) for an ifindex; undefined if no interface has it. */
+  name(index: number): string | undefined;
+}
+
+/** Cgroup lookup needed by `cgroup`. */
+export interface CgroupPathResolver {
+  /**
+   * Full path of the cgroup with this id (its cgroupfs directory inode), e.g.
+   * `/sys/fs/cgroup/system.slice/ssh.service`; undefined if unknown.
+   */
+  path(id: bigint): string | undefined;
+}
+
 /** Host lookups decoders may need; tests pass fakes. */
 export interface DecoderEnv {
   /** Kernel symbols (kallsyms). */
   readonly symbols: SymbolResolver;
   /** Block devices (/proc/partitions). */
   readonly devices: DeviceResolver;
+  /** Network interfaces (by ifindex). */
+  readonly interfaces: InterfaceResolver;
+  /**
+   * The PCI ID database (pci.ids), loaded on first call and memoised; undefined when the database
+   * is missing (the pci decoders then print `missing pci.ids db`).
+   */
+  readonly pciIds: () => PciIds | undefined;
+  /**
+   * Cgroups by id (cgroupfs). Optional so that envs built before it existed still type-check; the
+   * `cgroup` decoder prints `unknown_cgroup_id:<id>` without it.
+   */
+  readonly cgroups?: CgroupPathResolver;
 }
 
 /** Builds a {@link DecodeStep} from its config; throws a plain Error for a bad config. */

@@ -5,6 +5,8 @@ import { decodeDname, dnameDecoder } from "./dname.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = dnameDecoder({ name: "dname" }, env);
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

@@ -6,6 +6,8 @@ import { errnoName } from "../kernel/errno_table.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = errnoDecoder({ name: "errno" }, env);
 

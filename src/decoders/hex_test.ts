@@ -5,6 +5,8 @@ import { bytesToHex, hexDecoder } from "./hex.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = hexDecoder({ name: "hex" }, env);
 

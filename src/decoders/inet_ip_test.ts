@@ -5,6 +5,8 @@ import { formatIPv6, inetIpDecoder } from "./inet_ip.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = inetIpDecoder({ name: "inet_ip" }, env);
 

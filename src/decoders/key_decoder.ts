@@ -7,6 +7,7 @@
 import type { LabelConfig } from "../config/types.ts";
 import { DecodeError, type DecoderEnv, type DecodeStep } from "./decoder.ts";
 import { createDecoderStep } from "./registry.ts";
+import { bytesToLabelText } from "./utf8.ts";
 
 interface CompiledLabel {
   readonly name: string;
@@ -63,7 +64,7 @@ export class KeyDecoder {
         if (out === null) return null;
         value = out;
       }
-      values[i] = typeof value === "string" ? value : new TextDecoder().decode(value);
+      values[i] = typeof value === "string" ? value : bytesToLabelText(value);
     }
     return values;
   }

@@ -10,6 +10,8 @@ const symbols = new Map<bigint, string>([
 const env: DecoderEnv = {
   symbols: { exact: (addr) => symbols.get(addr), nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = ksymDecoder({ name: "ksym" }, env);
 

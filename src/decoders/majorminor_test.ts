@@ -12,6 +12,8 @@ const devices = new Map([
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: (major, minor) => devices.get(`${major}:${minor}`) },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = majorMinorDecoder({ name: "majorminor" }, env);
 

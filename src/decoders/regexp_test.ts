@@ -5,6 +5,8 @@ import { compilePattern, regexpDecoder, translateGoPattern } from "./regexp.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decoderFor = (...regexps: string[]) => regexpDecoder({ name: "regexp", regexps }, env);
 

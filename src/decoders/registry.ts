@@ -6,13 +6,17 @@
  */
 
 import type { DecoderConfig } from "../config/types.ts";
+import { cgroupDecoder } from "./cgroup.ts";
 import type { DecoderEnv, DecoderFactory, DecodeStep } from "./decoder.ts";
 import { dnameDecoder } from "./dname.ts";
 import { errnoDecoder } from "./errno.ts";
 import { hexDecoder } from "./hex.ts";
+import { ifnameDecoder } from "./ifname.ts";
 import { inetIpDecoder } from "./inet_ip.ts";
 import { ksymDecoder } from "./ksym.ts";
+import { kstackDecoder } from "./kstack.ts";
 import { majorMinorDecoder } from "./majorminor.ts";
+import { pciClassDecoder, pciDeviceDecoder, pciSubclassDecoder, pciVendorDecoder } from "./pci.ts";
 import { regexpDecoder } from "./regexp.ts";
 import { staticMapDecoder } from "./static_map.ts";
 import { stringDecoder } from "./string.ts";
@@ -20,12 +24,19 @@ import { syscallDecoder } from "./syscall.ts";
 import { uintDecoder } from "./uint.ts";
 
 const FACTORIES: ReadonlyMap<string, DecoderFactory> = new Map([
+  ["cgroup", cgroupDecoder],
   ["dname", dnameDecoder],
   ["errno", errnoDecoder],
   ["hex", hexDecoder],
+  ["ifname", ifnameDecoder],
   ["inet_ip", inetIpDecoder],
   ["ksym", ksymDecoder],
+  ["kstack", kstackDecoder],
   ["majorminor", majorMinorDecoder],
+  ["pci_class", pciClassDecoder],
+  ["pci_device", pciDeviceDecoder],
+  ["pci_subclass", pciSubclassDecoder],
+  ["pci_vendor", pciVendorDecoder],
   ["regexp", regexpDecoder],
   ["static_map", staticMapDecoder],
   ["string", stringDecoder],

@@ -5,16 +5,25 @@ import { createDecoderStep, knownDecoderNames } from "./registry.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => "sym", nearest: () => undefined },
   devices: { name: () => "vda" },
+  interfaces: { name: () => "lo" },
+  pciIds: () => undefined,
 };
 
 Deno.test("registry: knows every decoder of this stage", () => {
   assert.deepEqual(knownDecoderNames(), [
+    "cgroup",
     "dname",
     "errno",
     "hex",
+    "ifname",
     "inet_ip",
+    "kstack",
     "ksym",
     "majorminor",
+    "pci_class",
+    "pci_device",
+    "pci_subclass",
+    "pci_vendor",
     "regexp",
     "static_map",
     "string",
@@ -34,6 +43,12 @@ Deno.test("registry: builds working steps", () => {
     ["majorminor", new Uint8Array(4), "vda"],
     ["syscall", "0", "read"],
     ["errno", "1", "EPERM"],
+    ["ifname", new Uint8Array(4), "lo"],
+    ["kstack", new Uint8Array(8), ""],
+    ["pci_vendor", "32902", "missing pci.ids db"],
+    ["pci_device", "2156269582", "missing pci.ids db"],
+    ["pci_class", "2", "missing pci.ids db"],
+    ["pci_subclass", "512", "missing pci.ids db"],
   ];
   for (const [name, input, want] of cases) {
     assert.equal(createDecoderStep({ name }, env)(input), want, name);
@@ -53,7 +68,7 @@ Deno.test("registry: unknown names and bad configs throw", () => {
     () => createDecoderStep({ name: "nope" }, env),
     {
       message:
-        'unknown decoder "nope" (known: dname, errno, hex, inet_ip, ksym, majorminor, regexp, static_map, string, syscall, uint)',
+        'unknown decoder "nope" (known: cgroup, dname, errno, hex, ifname, inet_ip, kstack, ksym, majorminor, pci_class, pci_device, pci_subclass, pci_vendor, regexp, static_map, string, syscall, uint)',
     },
   );
   assert.throws(

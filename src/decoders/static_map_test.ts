@@ -6,6 +6,8 @@ import { staticMapDecoder } from "./static_map.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const map = new Map([
   ["1", "one"],

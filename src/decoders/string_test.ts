@@ -5,6 +5,8 @@ import { stringDecoder } from "./string.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = stringDecoder({ name: "string" }, env);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -17,7 +19,7 @@ Deno.test("string: cuts at the first NUL", () => {
     [bytes("\0after"), ""],
     [new Uint8Array(0), ""],
     [bytes("héllo\0"), "héllo"],
-    [new Uint8Array([0x66, 0xff, 0x6f, 0]), "f\ufffdo"],
+    [new Uint8Array([0x66, 0xff, 0x6f, 0]), "f\\xffo"], // invalid UTF-8 is escaped
     ["text\0tail", "text"],
     ["plain", "plain"],
   ];

@@ -6,6 +6,8 @@ import { syscallName } from "../kernel/syscall_table.ts";
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = syscallDecoder({ name: "syscall" }, env);
 

@@ -5,6 +5,8 @@ import { HOST_LITTLE_ENDIAN, readU32, readU64, u64HalvesToDecimal, uintDecoder }
 const env: DecoderEnv = {
   symbols: { exact: () => undefined, nearest: () => undefined },
   devices: { name: () => undefined },
+  interfaces: { name: () => undefined },
+  pciIds: () => undefined,
 };
 const decode = uintDecoder({ name: "uint" }, env);
 

@@ -16,8 +16,11 @@ export interface HandlerOptions {
   telemetryPath: string;
   /** Collects every metric family for one scrape, in exposition order. */
   gather: () => Promise<MetricFamily[]>;
-  /** Dumps every map of every config as text; only given with `--debug` (else `/maps` is 404). */
-  maps?: () => Promise<string>;
+  /**
+   * Dumps every map of every config, as text or (for `/maps?format=json`) JSON; only given with
+   * `--debug` (else `/maps` is 404).
+   */
+  maps?: (format: "text" | "json") => Promise<string>;
   /** Exporter version shown on the landing page. */
   version: string;
 }
@@ -124,18 +127,24 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
     return new Response(body, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
   }
 
-  async function dumpMaps(dump: () => Promise<string>, head: boolean): Promise<Response> {
+  async function dumpMaps(
+    dump: (format: "text" | "json") => Promise<string>,
+    format: "text" | "json",
+    head: boolean,
+  ): Promise<Response> {
     let text: string;
     try {
-      text = await dump();
+      text = await dump(format);
     } catch (err) {
       return httpError(500, "An error has occurred while reading maps:\n\n" + errorText(err));
     }
-    return new Response(head ? null : text, { status: 200, headers: { "content-type": PLAIN } });
+    const type = format === "json" ? "application/json; charset=utf-8" : PLAIN;
+    return new Response(head ? null : text, { status: 200, headers: { "content-type": type } });
   }
 
   return (req: Request): Promise<Response> => {
-    const path = new URL(req.url).pathname;
+    const url = new URL(req.url);
+    const path = url.pathname;
     const known = path === telemetryPath || path === "/" ||
       (maps !== undefined && path === "/maps");
     if (!known) return Promise.resolve(httpError(404, "404 page not found"));
@@ -144,7 +153,9 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
       return Promise.resolve(httpError(405, "Method Not Allowed", { allow: ALLOW }));
     }
     if (path === telemetryPath) return metrics(head);
-    if (path === "/maps" && maps !== undefined) return dumpMaps(maps, head);
+    if (path === "/maps" && maps !== undefined) {
+      return dumpMaps(maps, url.searchParams.get("format") === "json" ? "json" : "text", head);
+    }
     return Promise.resolve(
       new Response(head ? null : landing, { status: 200, headers: { "content-type": HTML } }),
     );

@@ -204,11 +204,16 @@ Deno.test("/maps is 404 without a maps dumper", async () => {
 });
 
 Deno.test("/maps serves the dump with --debug, and the landing page links it", async () => {
-  const { h } = handler({ maps: () => Promise.resolve("## Config: timers\n") });
+  const { h } = handler({
+    maps: (format) => Promise.resolve(format === "json" ? '{"configs":[]}' : "## Config: timers\n"),
+  });
   const res = await h(req("/maps"));
   equal(res.status, 200);
   equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
   equal(await res.text(), "## Config: timers\n");
+  const json = await h(req("/maps?format=json"));
+  equal(json.headers.get("content-type"), "application/json; charset=utf-8");
+  equal(await json.text(), '{"configs":[]}');
   ok((await (await h(req("/"))).text()).includes('<a href="/maps">Maps</a>'));
   const head = await h(req("/maps", "HEAD"));
   equal(head.status, 200);

@@ -87,7 +87,7 @@ export function programStatsFamilies(loaded: readonly LoadedConfig[]): MetricFam
       const stats = l.programStats?.(p.name);
       if (!stats) continue;
       const labels = LabelSet.of({ id: String(p.id) });
-      time.push({ labels, value: Number(stats.runTimeNs) / 1e9 });
+      time.push({ labels, value: durationSeconds(stats.runTimeNs) });
       count.push({ labels, value: Number(stats.runCount) });
     }
   }
@@ -105,4 +105,10 @@ export function programStatsFamilies(loaded: readonly LoadedConfig[]): MetricFam
       series: count,
     },
   ];
+}
+
+/** Nanoseconds as seconds, computed like Go's `time.Duration.Seconds()`. */
+export function durationSeconds(ns: bigint): number {
+  const second = 1_000_000_000n;
+  return Number(ns / second) + Number(ns % second) / 1e9;
 }

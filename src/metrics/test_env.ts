@@ -5,14 +5,41 @@
 
 import type { DecoderConfig, HistogramConfig, LabelConfig } from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
+import { parsePciIds } from "../kernel/pci_ids.ts";
 
-/** Host lookups with a fixed symbol table and one disk (`vda` = 254:0). */
+/** A few pci.ids entries: Intel and Red Hat devices, the network and display classes. */
+const TEST_PCI_IDS = parsePciIds(
+  [
+    "8086  Intel Corporation",
+    "\t100e  82540EM Gigabit Ethernet Controller",
+    "1af4  Red Hat, Inc.",
+    "\t1000  Virtio network device",
+    "C 02  Network controller",
+    "\t00  Ethernet controller",
+    "C 03  Display controller",
+    "\t00  VGA compatible controller",
+  ].join("\n"),
+);
+
+/** Two cgroups: the root (1) and `ssh.service` (4242). */
+const TEST_CGROUPS: ReadonlyMap<bigint, string> = new Map([
+  [1n, "/sys/fs/cgroup"],
+  [4242n, "/sys/fs/cgroup/system.slice/ssh.service"],
+]);
+
+/**
+ * Host lookups with a fixed symbol table, one disk (`vda` = 254:0), two interfaces (1 `lo`,
+ * 2 `eth0`), a small pci.ids and two cgroups.
+ */
 export const TEST_ENV: DecoderEnv = {
   symbols: {
     exact: (addr) => addr === 0xffffffff81000000n ? "do_sys_open" : undefined,
     nearest: (addr) => addr >= 0xffffffff81000000n ? "do_sys_open" : undefined,
   },
   devices: { name: (major, minor) => major === 254 && minor === 0 ? "vda" : undefined },
+  interfaces: { name: (index) => index === 1 ? "lo" : index === 2 ? "eth0" : undefined },
+  pciIds: () => TEST_PCI_IDS,
+  cgroups: { path: (id) => TEST_CGROUPS.get(id) },
 };
 
 /** A label of `size` bytes decoded by the named decoders. */

@@ -83,14 +83,19 @@ export class ExporterProcess {
   /** Starts the exporter on a free loopback port and waits until it answers. */
   static async start(
     configNames: string,
-    { configDir = "examples", extraArgs = [] as string[] } = {},
+    {
+      configDir = "examples",
+      extraArgs = [] as string[],
+      permissions = undefined as ((listen: string) => string[]) | undefined,
+      env = undefined as Record<string, string> | undefined,
+    } = {},
   ): Promise<ExporterProcess> {
     const port = freePort();
     const listen = `127.0.0.1:${port}`;
     const child = new Deno.Command(DENO, {
       args: [
         "run",
-        ...permissionFlags(configDir, listen),
+        ...(permissions ? permissions(listen) : permissionFlags(configDir, listen)),
         "main.ts",
         `--config.dir=${configDir}`,
         `--config.names=${configNames}`,
@@ -98,6 +103,7 @@ export class ExporterProcess {
         ...extraArgs,
       ],
       cwd: ROOT,
+      env,
       stdout: "null",
       stderr: "piped",
     }).spawn();

@@ -1,0 +1,63 @@
+/**
+ * Turns a bare errno from loading or attaching into the reason a user can act on: the kernel has
+ * no kprobes, the function does not exist, the kernel refuses fentry/fexit trampolines.
+ * @module
+ */
+
+import type { ProgramState } from "./object.ts";
+
+/** What the diagnosis may look at on the host; the real one asks the kernel, tests pass fakes. */
+export interface HostProbe {
+  /** Whether a path exists (under /sys, /proc). */
+  exists(path: string): boolean;
+  /** Whether the kernel has a function symbol of that name. */
+  hasKernelFunction(name: string): boolean;
+}
+
+const ENOENT = 2;
+const EPERM = 1;
+const EINVAL = 22;
+const KPROBE_SECTION = /^(kprobe|kretprobe|ksyscall|kretsyscall)\/(.+)$/;
+const TRAMPOLINE_SECTION = /^(fentry|fexit|fmod_ret|lsm)(\.s)?\//;
+
+/** Whether the kernel can create kprobes at all (perf kprobe PMU or legacy tracefs events). */
+export function kernelHasKprobes(host: HostProbe): boolean {
+  return host.exists("/sys/bus/event_source/devices/kprobe/type") ||
+    host.exists("/sys/kernel/tracing/kprobe_events") ||
+    host.exists("/sys/kernel/debug/tracing/kprobe_events");
+}
+
+/** Why attaching `program` failed with `errno`, when a better reason than the errno is known. */
+export function explainAttachFailure(
+  program: Pick<ProgramState, "section">,
+  errno: number,
+  host: HostProbe,
+): string | undefined {
+  const kprobe = KPROBE_SECTION.exec(program.section);
+  if (kprobe && (errno === ENOENT || errno === EINVAL)) {
+    if (!kernelHasKprobes(host)) {
+      return "the kernel lacks kprobes (no kprobe PMU in /sys/bus/event_source/devices and no " +
+        "kprobe_events in tracefs: CONFIG_KPROBES / CONFIG_KPROBE_EVENTS are off)";
+    }
+    const target = kprobe[2].split("+")[0];
+    if (kprobe[1] === "kprobe" || kprobe[1] === "kretprobe") {
+      if (!host.hasKernelFunction(target)) return `the kernel has no function named ${target}`;
+    }
+  }
+  return undefined;
+}
+
+/** Why loading an object with these programs failed with `errno`, when a better reason is known. */
+export function explainLoadFailure(
+  programs: readonly Pick<ProgramState, "name" | "section">[],
+  errno: number,
+): string | undefined {
+  const trampolines = programs.filter((p) => TRAMPOLINE_SECTION.test(p.section));
+  if (errno === EPERM && trampolines.length > 0) {
+    return `the kernel refuses fentry/fexit/fmod_ret/lsm programs (${
+      trampolines.map((p) => `${p.name} in ${p.section}`).join(", ")
+    }): BPF trampolines are not permitted here (kernel lockdown, or no BTF trampoline support); ` +
+      "use tp_btf, raw_tp or tracepoint programs instead";
+  }
+  return undefined;
+}

@@ -1,0 +1,30 @@
+/**
+ * systemd integration: readiness notification (`Type=notify`) and socket activation
+ * (`--web.listen-address=fd://N`).
+ * @module
+ */
+
+import { sendUnixDatagram } from "../../ffi/libc_socket.ts";
+
+/** Reads an environment variable only when `--allow-env` grants it (no prompt, no throw). */
+function envIfGranted(variable: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
+  return Deno.env.get(variable) || undefined;
+}
+
+/**
+ * Tells systemd the service is ready (`READY=1`) when `$NOTIFY_SOCKET` is set and readable
+ * (grant it with `--allow-env=NOTIFY_SOCKET`). Returns whether a notification was sent.
+ */
+export function notifyReady(status: string): boolean {
+  const socket = envIfGranted("NOTIFY_SOCKET");
+  if (!socket) return false;
+  sendUnixDatagram(socket, `READY=1\nSTATUS=${status}\nMAINPID=${Deno.pid}\n`);
+  return true;
+}
+
+/** Tells systemd the service is stopping, when it is listening. */
+export function notifyStopping(): void {
+  const socket = envIfGranted("NOTIFY_SOCKET");
+  if (socket) sendUnixDatagram(socket, "STOPPING=1\n");
+}
