@@ -23,7 +23,12 @@ FFI_PATHS = $(shell $(DENO) run --frozen --allow-read --allow-env tools/ffi_path
 RUN_PERMISSIONS = --allow-ffi=$(FFI_PATHS) --allow-read=$(CONFIG_DIR) --allow-net=$(LISTEN) \
 	--allow-env=LOG_TOKENS,LOG_STREAM
 
-.PHONY: deps apt-deps deno-deps run test check-examples check fmt clean
+.PHONY: deps apt-deps deno-deps kernel-fs run test check-examples check fmt clean
+
+# Classic tracepoints need tracefs; some machines boot without it mounted.
+kernel-fs:
+	@mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || \
+	  echo "warning: tracefs is not mounted at /sys/kernel/tracing; tracepoint programs cannot attach"
 
 deps: apt-deps deno-deps
 
@@ -48,7 +53,7 @@ $(DENO): tools/package.json tools/package-lock.json
 	$(DENO) install --frozen --entrypoint main.ts >/dev/null
 	touch $@
 
-run: deps examples .deno-cache-stamp
+run: deps kernel-fs examples .deno-cache-stamp
 	$(DENO) run --frozen $(RUN_PERMISSIONS) main.ts \
 	  --config.dir=$(CONFIG_DIR) --config.names=$(CONFIG_NAMES) \
 	  --web.listen-address=$(LISTEN) $(EXPORTER_FLAGS)
@@ -59,12 +64,12 @@ tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS)
 	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
 	$(BPF_STRIP) -g $@
 
-test: deps examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
+test: deps kernel-fs examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
 	$(DENO) test --frozen --allow-all --unstable-net src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
 EXAMPLE_NAMES = $(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml))
-check-examples: deps examples .deno-cache-stamp
+check-examples: deps kernel-fs examples .deno-cache-stamp
 	@for n in $(EXAMPLE_NAMES); do \
 	  $(DENO) run --frozen --allow-ffi=$(FFI_PATHS) --allow-read=examples --allow-env=LOG_TOKENS,LOG_STREAM \
 	    main.ts --config.dir=examples --config.names=$$n --config.check --config.strict || exit 1; \

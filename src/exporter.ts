@@ -107,6 +107,7 @@ export class Exporter {
 
   /** Collects synchronously: every map read once, families sorted like the Go client's. */
   collect(): MetricFamily[] {
+    this.#env.cgroups?.poll?.();
     const families: MetricFamily[] = [...this.#static, attachedFamily(this.#loaded)];
     for (const collector of this.#collectors) {
       try {
@@ -129,5 +130,6 @@ export class Exporter {
   /** Detaches and closes every config. */
   close(): void {
     for (const l of this.#loaded) l.close();
+    this.#env.cgroups?.close?.();
   }
 }

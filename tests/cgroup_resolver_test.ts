@@ -30,6 +30,20 @@ function removeQuietly(...paths: string[]): void {
   }
 }
 
+/** inotify watches this process holds, as the kernel counts them (/proc/self/fdinfo). */
+function kernelWatchCount(): number {
+  let n = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fdinfo")) {
+    try {
+      const text = Deno.readTextFileSync(`/proc/self/fdinfo/${entry.name}`);
+      n += text.split("\n").filter((l) => l.startsWith("inotify wd:")).length;
+    } catch {
+      // the fd was closed meanwhile
+    }
+  }
+  return n;
+}
+
 function fakeClock() {
   const c = { t: 0, now: () => c.t };
   return c;
@@ -81,9 +95,11 @@ kernelTest("cgroups: a new cgroup2 cgroup resolves without a rescan, and ages ou
   const dir = `${root}/${testName()}`;
   const child = `${dir}/child`;
   const other = `${root}/${testName()}`;
+  const watchesBefore = kernelWatchCount();
   try {
     assert.equal(r.path(1n), root);
     assert.equal(r.stats.rescans, 1);
+    assert.equal(kernelWatchCount() - watchesBefore, r.stats.watches);
 
     Deno.mkdirSync(dir);
     Deno.mkdirSync(child);
@@ -108,6 +124,9 @@ kernelTest("cgroups: a new cgroup2 cgroup resolves without a rescan, and ages ou
     assert.equal(r.path(childId), child);
     assert.ok(r.stats.retained >= 2);
     assert.ok(!r.liveCgroups().some((e) => e.id === dirId));
+    // cgroupfs sends no IN_IGNORED on rmdir: the resolver removed those watches itself
+    assert.equal(kernelWatchCount() - watchesBefore, r.stats.watches);
+    assert.equal(r.stats.watches, r.stats.live);
 
     clock.t += RETAIN_MS - 1;
     r.poll();

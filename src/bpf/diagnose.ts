@@ -19,6 +19,10 @@ const EPERM = 1;
 const EINVAL = 22;
 const KPROBE_SECTION = /^(kprobe|kretprobe|ksyscall|kretsyscall)\/(.+)$/;
 const TRAMPOLINE_SECTION = /^(fentry|fexit|fmod_ret|lsm)(\.s)?\//;
+const TRACEPOINT_SECTION = /^(tracepoint|tp)\/([^/]+)\/([^/]+)$/;
+
+/** Where tracefs may be mounted. */
+const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
 /** Whether the kernel can create kprobes at all (perf kprobe PMU or legacy tracefs events). */
 export function kernelHasKprobes(host: HostProbe): boolean {
@@ -33,6 +37,17 @@ export function explainAttachFailure(
   errno: number,
   host: HostProbe,
 ): string | undefined {
+  const tracepoint = TRACEPOINT_SECTION.exec(program.section);
+  if (tracepoint && errno === ENOENT) {
+    if (!TRACEFS.some((root) => host.exists(`${root}/events`))) {
+      return "tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing), so classic " +
+        "tracepoints cannot be found";
+    }
+    const [, , category, name] = tracepoint;
+    if (!TRACEFS.some((root) => host.exists(`${root}/events/${category}/${name}`))) {
+      return `the kernel has no tracepoint ${category}/${name}`;
+    }
+  }
   const kprobe = KPROBE_SECTION.exec(program.section);
   if (kprobe && (errno === ENOENT || errno === EINVAL)) {
     if (!kernelHasKprobes(host)) {

@@ -39,3 +39,18 @@ Deno.test("EPERM on an object with fentry programs explains the refusal and name
   equal(explainLoadFailure([{ name: "t", section: "tp_btf/x" }], 1), undefined);
   equal(explainLoadFailure([{ name: "f", section: "fentry/x" }], 13), undefined);
 });
+
+Deno.test("a classic tracepoint that cannot attach names a missing tracefs or tracepoint", () => {
+  const section = "tracepoint/syscalls/sys_enter_openat";
+  match(explainAttachFailure({ section }, 2, host([]))!, /tracefs is not mounted/);
+  const mounted = host(["/sys/kernel/tracing/events"]);
+  equal(
+    explainAttachFailure({ section }, 2, mounted),
+    "the kernel has no tracepoint syscalls/sys_enter_openat",
+  );
+  const present = host([
+    "/sys/kernel/tracing/events",
+    "/sys/kernel/tracing/events/syscalls/sys_enter_openat",
+  ]);
+  equal(explainAttachFailure({ section }, 2, present), undefined);
+});

@@ -54,6 +54,10 @@ export interface CgroupPathResolver {
    * `/sys/fs/cgroup/system.slice/ssh.service`; undefined if unknown.
    */
   path(id: bigint): string | undefined;
+  /** Applies pending cgroup creations and removals (called once per scrape). */
+  poll?(): void;
+  /** Releases watches and descriptors. */
+  close?(): void;
 }
 
 /** Host lookups decoders may need; tests pass fakes. */

@@ -8,6 +8,7 @@
  * and then follows changes with inotify instead of walking again:
  *
  * - every indexed directory is watched (watch first, then list, so no child can slip in between);
+ *   cgroupfs sends no IN_IGNORED for a removed cgroup, so the resolver drops that watch itself;
  * - the queue is drained without blocking at the start of every lookup miss and by {@link
  *   CgroupResolver.poll}, which the exporter calls once per scrape: no threads, no callbacks;
  * - a removed cgroup stays resolvable for `retainRemovedMs` (its id may still sit in a map), then is
@@ -63,6 +64,8 @@ export const CGROUP_WATCH_MASK = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVE
 export interface CgroupWatcher {
   /** Watches directory `path` with {@link CGROUP_WATCH_MASK}: a watch descriptor, or `-errno`. */
   add(path: string): number;
+  /** Stops watching one directory (the kernel then queues IN_IGNORED for `wd`). */
+  remove(wd: number): void;
   /** The queued events, without waiting (an empty list when there are none). */
   read(): InotifyEvent[];
   /** Stops watching; the watcher is not used afterwards. */
@@ -129,6 +132,7 @@ export function kernelCgroupFs(): CgroupFs {
       const inotify = Inotify.open();
       return {
         add: (path) => inotify.addWatch(path, CGROUP_WATCH_MASK),
+        remove: (wd) => inotify.removeWatch(wd),
         read: () => inotify.read(),
         close: () => inotify.close(),
       };
@@ -146,6 +150,9 @@ interface Node {
   readonly path: string;
   /** When the cgroup was seen removed (resolver clock), undefined while it is live. */
   removedAt: number | undefined;
+  /** Its watch descriptor (-1: not watched) in watcher `epoch`. */
+  wd: number;
+  epoch: number;
 }
 
 /** Index of one hierarchy: every known id (live or retained), and the live ones by path. */
@@ -224,6 +231,8 @@ export class CgroupResolver implements CgroupPathResolver {
   #rescanDue = false;
   #watchLimitReported = false;
   #lastRescan = -Infinity;
+  /** Bumped with every new watcher, so a stale wd is never removed from a newer one. */
+  #epoch = 0;
   #rescans = 0;
   #events = 0;
   #generation = 0;
@@ -352,6 +361,7 @@ export class CgroupResolver implements CgroupPathResolver {
     const watcher = this.#watcher;
     this.#watcher = undefined;
     this.#watches.clear();
+    this.#epoch++;
     if (watcher !== undefined) {
       try {
         watcher.close();
@@ -397,9 +407,9 @@ export class CgroupResolver implements CgroupPathResolver {
       } catch (e) {
         this.#report(e);
       }
-      if (rootId !== undefined) {
-        this.#indexTree(h, mount.path, rootId);
-      } else this.#complete = false;
+      if (rootId === undefined) {
+        this.#complete = false;
+      } else this.#indexTree(h, mount.path, rootId);
       for (const node of before.values()) {
         if (h.live.get(node.path) !== node) {
           this.#markRemoved(h, node, false);
@@ -422,7 +432,7 @@ export class CgroupResolver implements CgroupPathResolver {
     const stack: [string, bigint][] = [[path, id]];
     while (stack.length > 0) {
       const [dir, dirId] = stack.pop()!;
-      this.#watch(h, dir);
+      const wd = this.#watch(h, dir);
       let subdirs: SubdirEntry[] | undefined;
       try {
         subdirs = this.#fs.subdirs(dir);
@@ -431,16 +441,17 @@ export class CgroupResolver implements CgroupPathResolver {
         this.#complete = false;
       }
       if (subdirs === undefined) continue;
-      this.#setLive(h, dir, dirId);
+      this.#setLive(h, dir, dirId, wd);
       for (const sub of subdirs) stack.push([`${dir}/${sub.name}`, sub.ino]);
     }
   }
 
-  #watch(h: Hierarchy, dir: string): void {
+  /** Watches `dir`: its wd, or -1 when it is not watched. */
+  #watch(h: Hierarchy, dir: string): number {
     const watcher = this.#watcher;
     if (watcher === undefined) {
       this.#complete = false;
-      return;
+      return -1;
     }
     let wd: number;
     try {
@@ -448,15 +459,15 @@ export class CgroupResolver implements CgroupPathResolver {
     } catch (e) {
       this.#report(e);
       this.#complete = false;
-      return;
+      return -1;
     }
     if (wd >= 0) {
       const existing = this.#watches.get(wd);
       if (existing !== undefined && existing.h === h) existing.path = dir;
       else this.#watches.set(wd, { h, path: dir });
-      return;
+      return wd;
     }
-    if (-wd === ENOENT || -wd === ENOTDIR) return; // gone already
+    if (-wd === ENOENT || -wd === ENOTDIR) return -1; // gone already
     this.#complete = false;
     if (!this.#watchLimitReported) {
       this.#watchLimitReported = true;
@@ -465,15 +476,23 @@ export class CgroupResolver implements CgroupPathResolver {
         : "";
       this.#report(new Error(`cannot watch ${dir}: errno ${-wd}${hint}`));
     }
+    return -1;
   }
 
-  #setLive(h: Hierarchy, path: string, id: bigint): void {
+  #setLive(h: Hierarchy, path: string, id: bigint, wd: number): void {
     const key = idKey(id);
     let node = h.byId.get(key);
+    // the same directory under another name (a move whose source was not watched)
+    if (node !== undefined && node.removedAt === undefined && node.path !== path) {
+      this.#markRemoved(h, node, false);
+    }
     if (node === undefined || node.path !== path || node.removedAt !== undefined) {
-      node = { key, path, removedAt: undefined };
+      node = { key, path, removedAt: undefined, wd, epoch: this.#epoch };
       h.byId.set(key, node);
       this.#generation++;
+    } else {
+      node.wd = wd;
+      node.epoch = this.#epoch;
     }
     const old = h.live.get(path);
     if (old !== undefined && old !== node) this.#markRemoved(h, old, false);
@@ -489,10 +508,29 @@ export class CgroupResolver implements CgroupPathResolver {
       }
     }
     if (h.live.get(node.path) === node) h.live.delete(node.path);
+    this.#unwatch(h, node);
     if (node.removedAt !== undefined) return;
     node.removedAt = this.#now();
     this.#expiry.push({ h, node });
     this.#generation++;
+  }
+
+  /**
+   * Drops the watch of a removed directory. cgroupfs does not send IN_IGNORED when a watched
+   * cgroup is removed: the watch would stay, pin the inode and count against max_user_watches.
+   */
+  #unwatch(h: Hierarchy, node: Node): void {
+    const wd = node.wd;
+    node.wd = -1;
+    if (wd < 0 || node.epoch !== this.#epoch) return;
+    const watch = this.#watches.get(wd);
+    if (watch === undefined || watch.h !== h || watch.path !== node.path) return;
+    this.#watches.delete(wd);
+    try {
+      this.#watcher?.remove(wd);
+    } catch (e) {
+      this.#report(e);
+    }
   }
 
   /** Applies the queued events (never blocks), then forgets expired entries. */

@@ -80,28 +80,28 @@ class FakeFs implements CgroupFs {
     const parent = path.slice(0, path.lastIndexOf("/"));
     assert.ok(this.dirs.has(parent), `parent of ${path}`);
     this.dirs.set(path, id);
-    this.#emit(parent, IN_CREATE | IN_ISDIR, path);
+    this.emit(parent, IN_CREATE | IN_ISDIR, path);
     return id;
   }
 
-  /** Removes an empty directory: IN_DELETE on the parent's watch, IN_IGNORED on its own. */
+  /**
+   * Removes an empty directory: IN_DELETE on the parent's watch. Like cgroupfs, no IN_IGNORED:
+   * the removed directory's own watch stays until the watcher's owner removes it.
+   */
   rmdir(path: string): void {
-    const id = this.dirs.get(path);
-    if (id === undefined) throw new Error(`no ${path}`);
+    if (!this.dirs.has(path)) throw new Error(`no ${path}`);
     assert.ok(![...this.dirs.keys()].some((p) => p.startsWith(`${path}/`)), `${path} not empty`);
-    this.#emit(path.slice(0, path.lastIndexOf("/")), IN_DELETE | IN_ISDIR, path);
-    const inode = this.inode(path, id);
+    this.emit(path.slice(0, path.lastIndexOf("/")), IN_DELETE | IN_ISDIR, path);
     this.dirs.delete(path);
-    for (const w of this.watchers) w.drop(inode);
   }
 
   /** Renames a directory with everything below it (ids unchanged). */
   rename(from: string, to: string): void {
     const moved = [...this.dirs].filter(([p]) => p === from || p.startsWith(`${from}/`));
-    this.#emit(from.slice(0, from.lastIndexOf("/")), IN_MOVED_FROM | IN_ISDIR, from);
+    this.emit(from.slice(0, from.lastIndexOf("/")), IN_MOVED_FROM | IN_ISDIR, from);
     for (const [p] of moved) this.dirs.delete(p);
     for (const [p, id] of moved) this.dirs.set(to + p.slice(from.length), id);
-    this.#emit(to.slice(0, to.lastIndexOf("/")), IN_MOVED_TO | IN_ISDIR, to);
+    this.emit(to.slice(0, to.lastIndexOf("/")), IN_MOVED_TO | IN_ISDIR, to);
   }
 
   /** Unmounts a hierarchy: IN_UNMOUNT + IN_IGNORED on every watch in it. */
@@ -118,7 +118,7 @@ class FakeFs implements CgroupFs {
     for (const w of this.watchers) w.push({ wd: -1, mask: IN_Q_OVERFLOW, cookie: 0, name: "" });
   }
 
-  #emit(parent: string, mask: number, child: string): void {
+  emit(parent: string, mask: number, child: string): void {
     const parentId = this.dirs.get(parent);
     if (parentId === undefined) return;
     const name = child.slice(child.lastIndexOf("/") + 1);
@@ -193,6 +193,12 @@ class FakeWatcher implements CgroupWatcher {
   event(inode: string, mask: number, name: string): void {
     const wd = this.#byInode.get(inode);
     if (wd !== undefined) this.push({ wd, mask, cookie: 0, name });
+  }
+
+  remove(wd: number): void {
+    for (const [inode, w] of this.#byInode) {
+      if (w === wd) this.drop(inode);
+    }
   }
 
   drop(inode: string): void {
@@ -368,11 +374,15 @@ Deno.test("CgroupResolver: removed cgroups resolve for the retention, then are f
   const id = fs.mkdir(`${V2}/gone.scope`);
   r.poll();
   c.t += 1_000;
+  assert.equal(fs.liveWatchers[0].size, 7);
   fs.rmdir(`${V2}/gone.scope`);
   r.poll();
   assert.equal(r.path(id), `${V2}/gone.scope`);
   assert.equal(r.stats.live, 6);
   assert.equal(r.stats.retained, 1);
+  // its watch was removed by the resolver (cgroupfs would keep it, pinning the inode)
+  assert.equal(r.stats.watches, 6);
+  assert.equal(fs.liveWatchers[0].size, 6);
   assert.ok(!r.liveCgroups().some((e) => e.id === id));
   c.t += 299_999;
   assert.equal(r.path(id), `${V2}/gone.scope`);
@@ -429,6 +439,7 @@ Deno.test("CgroupResolver: memory stays bounded under churn", () => {
   }
   assert.equal(r.stats.live, 1);
   assert.equal(r.stats.watches, 1);
+  assert.equal(fs.liveWatchers[0].size, 1);
   assert.equal(r.path(ids[0]), undefined);
   assert.equal(r.path(ids[ids.length - 1]), `${V2}/job-19999`);
   c.t += 300_000;
@@ -454,6 +465,8 @@ Deno.test("CgroupResolver: a renamed subtree moves with its ids", () => {
   assert.equal(r.path(n), `${MEM}/z/b/new`);
   assert.equal(r.stats.rescans, 1);
   assert.equal(r.stats.live, 9);
+  assert.equal(r.stats.watches, 9);
+  assert.equal(fs.liveWatchers[0].size, 9);
   c.t += 300_000;
   r.poll();
   assert.equal(r.stats.retained, 0);
@@ -593,6 +606,7 @@ Deno.test("CgroupResolver: failures are reported, never thrown", () => {
     },
     watcher: () => ({
       add: () => 1,
+      remove: () => {},
       read: () => {
         throw new Error("read failed");
       },
@@ -622,4 +636,23 @@ Deno.test("CgroupResolver: generation changes with the set; close releases the w
   assert.equal(r.path(1n), undefined);
   assert.deepEqual(r.liveCgroups(), []);
   r.poll();
+});
+
+Deno.test("CgroupResolver: a directory seen under a new name leaves its old one", () => {
+  const fs = hybrid();
+  const r = resolver(fs);
+  r.path(1n);
+  // a move reported only by IN_MOVED_TO (its source was not watched)
+  fs.dirs.delete(`${MEM}/docker`);
+  fs.dirs.set(`${MEM}/moby`, 20n);
+  fs.emit(MEM, IN_MOVED_TO | IN_ISDIR, `${MEM}/moby`);
+  r.poll();
+  assert.equal(r.path(20n), `${MEM}/moby`);
+  assert.deepEqual(r.liveCgroups().filter((e) => e.id === 20n).map((e) => e.path), [
+    `${MEM}/moby`,
+  ]);
+  assert.equal(r.stats.live, 6);
+  assert.equal(r.stats.retained, 0);
+  assert.equal(r.stats.watches, 6);
+  assert.equal(r.stats.rescans, 1);
 });
