@@ -188,3 +188,38 @@ kernelTest("kprobe and fentry configs say why they cannot run on this kernel", [
     match(fentry.stderr, /config check passed: fentry_open/); // a kernel that allows fentry
   }
 });
+
+Deno.test("--log.no-timestamps drops the date from log lines", async () => {
+  const out = await runExporter([
+    "--config.dir=examples",
+    "--config.names=nope",
+    "--config.check",
+    "--log.no-timestamps",
+  ]);
+  equal(out.code, 1);
+  match(out.stderr, /^ERROR: /m);
+  ok(!/^\d{4}\/\d\d\/\d\d /m.test(out.stderr), out.stderr);
+});
+
+Deno.test("an unknown config key is a warning with file, key path and line; fatal when strict", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "ebpf-exporter-test-" });
+  Deno.writeTextFileSync(`${dir}/typo.bpf.o`, "not reached");
+  Deno.writeTextFileSync(
+    `${dir}/typo.yaml`,
+    "metrics:\n  counters:\n    - name: x_total\n      help: X\n      lables: []\n",
+  );
+  try {
+    const strict = await runExporter(
+      [`--config.dir=${dir}`, "--config.names=typo", "--config.check", "--config.strict"],
+      dir,
+    );
+    equal(strict.code, 1);
+    match(
+      strict.stderr,
+      /typo\.yaml:5: metrics\.counters\[0\]\.lables: unknown key "lables" \(ignored; did you mean "labels"\?\)/,
+    );
+    match(strict.stderr, /unknown config key\(s\) under --config.strict/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
