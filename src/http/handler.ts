@@ -8,7 +8,8 @@
  */
 
 import type { MetricFamily } from "../metrics/family.ts";
-import { TEXT_CONTENT_TYPE, textChunks } from "../exposition/text.ts";
+import { TEXT_CONTENT_TYPE } from "../exposition/text.ts";
+import { textByteChunks } from "../exposition/text_bytes.ts";
 
 /** What {@link createHandler} needs to serve requests. */
 export interface HandlerOptions {
@@ -61,21 +62,20 @@ ${maps}</body>
 
 /** Wraps a chunk iterator (whose first chunk was already taken) in a byte stream. */
 function streamChunks(
-  first: string | undefined,
-  rest: Iterator<string>,
+  first: Uint8Array | undefined,
+  rest: Iterator<Uint8Array>,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   let pending = first;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (pending !== undefined) {
-        controller.enqueue(encoder.encode(pending));
+        controller.enqueue(pending);
         pending = undefined;
         return;
       }
       const next = rest.next();
       if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      else controller.enqueue(next.value);
     },
     cancel() {
       rest.return?.();
@@ -106,15 +106,15 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
 
   async function metrics(head: boolean): Promise<Response> {
     let families: MetricFamily[];
-    let chunks: Iterator<string>;
-    let first: IteratorResult<string>;
+    let chunks: Iterator<Uint8Array>;
+    let first: IteratorResult<Uint8Array>;
     try {
       families = await gather();
       if (head) {
         return new Response(null, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
       }
       // Encode the first chunk eagerly so that an encoding failure is still a clean 500.
-      chunks = textChunks(families);
+      chunks = textByteChunks(families);
       first = chunks.next();
     } catch (err) {
       return httpError(

@@ -145,8 +145,8 @@ function dumpMap(
     let decodedKey: Uint8Array | undefined;
     iterator.forEach(
       { count: 1, keys: key, values: entries.values, valueStride: 0 },
-      (_, k, __, cpu) => {
-        if (cpu <= 0) decodedKey ??= k.slice();
+      (_, __, cpu) => {
+        if (cpu <= 0) decodedKey ??= iterator.currentKey().slice();
       },
     );
     if (decodedKey) {

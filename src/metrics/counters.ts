@@ -63,12 +63,12 @@ export class CounterCollector {
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
     const touched: CounterSlot[] = [];
-    this.#iterator.forEach(entries, (id, key, index, cpu) => {
+    this.#iterator.forEach(entries, (id, index, cpu) => {
       let entry = this.#cache.get(id);
       if (!entry) {
         let slot: CounterSlot | null = null;
         try {
-          const decoded = this.#iterator.decoder.decode(key);
+          const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
           if (decoded !== null) slot = this.#slotFor(this.#interner.get(decoded));
         } catch (error) {
           this.errors.count++;

@@ -10,6 +10,8 @@
 export class LabelSet {
   /** Encoder-private memo of this set's rendering (e.g. `a="x",b="y"` for the text format). */
   rendered: string | undefined = undefined;
+  /** Encoder-private memo of {@link rendered} as UTF-8 bytes. */
+  renderedBytes: Uint8Array | undefined = undefined;
 
   /** Builds a set from parallel arrays already sorted by name. */
   constructor(readonly names: readonly string[], readonly values: readonly string[]) {}

@@ -73,12 +73,12 @@ export class HistogramCollector {
     const values = new ValueReader(entries, this.source.cpus);
     const touched: HistogramSlot[] = [];
     let badBucket = false;
-    this.#iterator.forEach(entries, (id, key, i, cpu) => {
+    this.#iterator.forEach(entries, (id, i, cpu) => {
       let entry = this.#cache.get(id);
       if (!entry) {
         let ref: BucketRef | null = null;
         try {
-          const decoded = this.#iterator.decoder.decode(key);
+          const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
           if (decoded !== null) {
             const bucketText = decoded.pop()!;
             const bucket = /^-?\d+$/.test(bucketText) ? Number(bucketText) : NaN;

@@ -8,10 +8,10 @@
 
 import type { KeyDecoder } from "../decoders/key_decoder.ts";
 import { isPerCpuMapType, type MapEntries, type MapSource } from "../maps/source.ts";
-import { RawKeyCache } from "./series_cache.ts";
+import { pairKey, RawKeyCache } from "./series_cache.ts";
 
-/** Visitor: cache id of the (possibly CPU-extended) key, its bytes, entry index, CPU or -1 (sum). */
-export type KeyVisitor = (id: string, key: Uint8Array, index: number, cpu: number) => void;
+/** Visitor: cache id of the (possibly CPU-extended) key, entry index, CPU or -1 (sum). */
+export type KeyVisitor = (id: string, index: number, cpu: number) => void;
 
 /** Iterates keys of one metric's map. */
 export class KeyIterator {
@@ -22,6 +22,8 @@ export class KeyIterator {
   readonly #cpuOffset: number;
   readonly #cpuBytes: number;
   readonly #scratch: Uint8Array;
+  #keys: Uint8Array = new Uint8Array(0);
+  #index = 0;
 
   /**
    * `cpuLabelIndex`: where a `cpu` label may stand (counters: the last label, histograms: the one
@@ -39,16 +41,31 @@ export class KeyIterator {
     this.#scratch = new Uint8Array(loneCpu ? this.#cpuBytes : source.keySize + this.#cpuBytes);
   }
 
-  /** Calls `visit` for every key of `entries`. */
+  /**
+   * Calls `visit` for every key of `entries`. Inside `visit`, {@link currentKey} gives the key's
+   * bytes (built only when asked: on a cache hit nothing is allocated).
+   */
   forEach(entries: MapEntries, visit: KeyVisitor): void {
     const size = this.source.keySize;
     const keys = entries.keys;
+    this.#keys = keys;
     const loneCpu = this.keyZeroOnly && this.splitCpus;
+    // Fast ids: one view over all keys when they are 2-byte aligned, no per-key allocation.
+    const pairs = !this.splitCpus && !this.keyZeroOnly && (size & 1) === 0 &&
+        (keys.byteOffset & 1) === 0
+      ? new Uint16Array(keys.buffer, keys.byteOffset, (entries.count * size) >> 1)
+      : undefined;
+    const half = size >> 1;
     for (let i = 0; i < entries.count; i++) {
+      this.#index = i;
+      if (pairs) {
+        visit(pairKey(pairs, i * half, half), i, -1);
+        continue;
+      }
       const key = keys.subarray(i * size, (i + 1) * size);
       if (this.keyZeroOnly && !isZero(key)) continue;
       if (!this.splitCpus) {
-        visit(this.keyZeroOnly ? "" : RawKeyCache.keyOf(key), key, i, -1);
+        visit(this.keyZeroOnly ? "" : RawKeyCache.keyOf(key), i, -1);
         continue;
       }
       const scratch = this.#scratch;
@@ -61,9 +78,16 @@ export class KeyIterator {
       for (let cpu = 0; cpu < this.source.cpus; cpu++) {
         scratch[at] = cpu & 0xff;
         scratch[at + 1] = cpu >> 8;
-        visit(RawKeyCache.keyOf(scratch), scratch, i, cpu);
+        visit(RawKeyCache.keyOf(scratch), i, cpu);
       }
     }
+  }
+
+  /** The bytes of the key being visited (valid only during the visit; do not keep them). */
+  currentKey(): Uint8Array {
+    if (this.splitCpus) return this.#scratch;
+    const size = this.source.keySize;
+    return this.#keys.subarray(this.#index * size, (this.#index + 1) * size);
   }
 }
 

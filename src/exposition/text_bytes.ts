@@ -1,0 +1,198 @@
+/**
+ * The text exposition written straight into byte chunks: the same bytes as {@link textChunks}
+ * (which stays the readable reference implementation), without building and re-encoding strings.
+ * Label sets are encoded to UTF-8 once (memoised on the set); per sample only the value is
+ * formatted, integers below 10^6 digit by digit.
+ * @module
+ */
+
+import type { HistogramFamily, LabelSet, MetricFamily, ScalarFamily } from "../metrics/family.ts";
+import { escapeHelp, formatSampleValue, renderLabels } from "./text.ts";
+
+/** Size of the byte chunks {@link textByteChunks} yields. */
+export const BYTE_CHUNK_SIZE = 64 * 1024;
+
+const utf8 = new TextEncoder();
+const NEWLINE = 10;
+const SPACE = 32;
+const CLOSE_BRACE = 125;
+const COMMA = 44;
+
+function labelBytes(labels: LabelSet): Uint8Array {
+  let b = labels.renderedBytes;
+  if (b === undefined) {
+    b = utf8.encode(renderLabels(labels));
+    labels.renderedBytes = b;
+  }
+  return b;
+}
+
+/** A growable write position over the current chunk. */
+class ChunkWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(readonly size: number) {
+    this.buf = new Uint8Array(size + 4096);
+  }
+
+  /** Makes room for `n` more bytes (growing a chunk that must hold one long line). */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    bigger.set(this.buf.subarray(0, this.pos));
+    this.buf = bigger;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Writes an ASCII string (numbers) char by char. */
+  ascii(s: string): void {
+    this.room(s.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Writes a sample value exactly as `formatSampleValue` spells it. */
+  value(v: number): void {
+    if (v >= 1 && v < 1e6 && Math.floor(v) === v) {
+      this.room(6);
+      const buf = this.buf;
+      let digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : 6;
+      let p = this.pos + digits;
+      this.pos = p;
+      while (digits-- > 0) {
+        buf[--p] = 48 + (v % 10);
+        v = Math.floor(v / 10);
+      }
+      return;
+    }
+    if (v === 0) {
+      this.byte(48);
+      return;
+    }
+    this.ascii(formatSampleValue(v));
+  }
+
+  /** Hands out the bytes written so far and starts a new chunk. */
+  take(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = new Uint8Array(this.size + 4096);
+    this.pos = 0;
+    return out;
+  }
+}
+
+function header(w: ChunkWriter, family: MetricFamily): void {
+  w.bytes(utf8.encode(
+    "# HELP " + family.name + " " + escapeHelp(family.help) + "\n# TYPE " + family.name + " " +
+      family.type + "\n",
+  ));
+}
+
+/**
+ * Encodes families in the order given as text format 0.0.4 into byte chunks of about
+ * `chunkSize` bytes; families with no series are omitted. Each chunk is a fresh buffer the
+ * caller may keep.
+ */
+export function* textByteChunks(
+  families: Iterable<MetricFamily>,
+  chunkSize: number = BYTE_CHUNK_SIZE,
+): Generator<Uint8Array, void, undefined> {
+  const w = new ChunkWriter(chunkSize);
+  for (const family of families) {
+    if (family.series.length === 0) continue;
+    header(w, family);
+    if (family.type === "histogram") {
+      yield* histogram(w, family, chunkSize);
+    } else {
+      yield* scalar(w, family, chunkSize);
+    }
+  }
+  if (w.pos > 0) yield w.take();
+}
+
+function* scalar(w: ChunkWriter, family: ScalarFamily, chunkSize: number): Generator<Uint8Array> {
+  const open = utf8.encode(family.name + "{");
+  const bare = utf8.encode(family.name + " ");
+  const series = family.series;
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    const lb = labelBytes(s.labels);
+    if (lb.length === 0) {
+      w.bytes(bare);
+    } else {
+      w.bytes(open);
+      w.bytes(lb);
+      w.byte(CLOSE_BRACE);
+      w.byte(SPACE);
+    }
+    w.value(s.value);
+    w.byte(NEWLINE);
+    if (w.pos >= chunkSize) yield w.take();
+  }
+}
+
+function* histogram(
+  w: ChunkWriter,
+  family: HistogramFamily,
+  chunkSize: number,
+): Generator<Uint8Array> {
+  const { name, bounds, series } = family;
+  const le = bounds.map((b) => utf8.encode('le="' + formatSampleValue(b) + '"} '));
+  const infSeen = bounds.length > 0 && bounds[bounds.length - 1] === Infinity;
+  const inf = utf8.encode('le="+Inf"} ');
+  const bucket = utf8.encode(name + "_bucket{");
+  const sumOpen = utf8.encode(name + "_sum{");
+  const countOpen = utf8.encode(name + "_count{");
+  const sumBare = utf8.encode(name + "_sum ");
+  const countBare = utf8.encode(name + "_count ");
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    const lb = labelBytes(s.labels);
+    const cum = s.cumulative;
+    for (let j = 0; j <= le.length; j++) {
+      if (j === le.length && infSeen) break;
+      w.bytes(bucket);
+      if (lb.length > 0) {
+        w.bytes(lb);
+        w.byte(COMMA);
+      }
+      w.bytes(j < le.length ? le[j] : inf);
+      w.value(j < le.length ? cum[j] : s.count);
+      w.byte(NEWLINE);
+    }
+    if (lb.length === 0) {
+      w.bytes(sumBare);
+    } else {
+      w.bytes(sumOpen);
+      w.bytes(lb);
+      w.byte(CLOSE_BRACE);
+      w.byte(SPACE);
+    }
+    w.value(s.sum);
+    w.byte(NEWLINE);
+    if (lb.length === 0) {
+      w.bytes(countBare);
+    } else {
+      w.bytes(countOpen);
+      w.bytes(lb);
+      w.byte(CLOSE_BRACE);
+      w.byte(SPACE);
+    }
+    w.value(s.count);
+    w.byte(NEWLINE);
+    if (w.pos >= chunkSize) yield w.take();
+  }
+}
