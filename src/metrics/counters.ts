@@ -12,7 +12,7 @@ import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts
 import { type Orderable, StableOrder } from "./gather.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
+import { type CacheLimits, RawKeyCache, SlotInterner } from "./series_cache.ts";
 
 /** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
 export interface DecodeErrorCounter {
@@ -35,8 +35,7 @@ export class CounterCollector {
   readonly #name: string;
   readonly #iterator: KeyIterator;
   readonly #cache: RawKeyCache<CounterSlot>;
-  readonly #interner: LabelSetInterner;
-  readonly #slots = new Map<LabelSet, CounterSlot>();
+  readonly #slots: SlotInterner<CounterSlot>;
   readonly #order = new StableOrder<CounterSlot>();
 
   /** Compiles the decoders; throws on a bad decoder config. */
@@ -51,7 +50,7 @@ export class CounterCollector {
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 1);
     this.#cache = new RawKeyCache(cacheLimits);
-    this.#interner = new LabelSetInterner(decoder.names);
+    this.#slots = new SlotInterner(decoder.names, (labels) => new CounterSlot(labels));
   }
 
   /**
@@ -69,7 +68,7 @@ export class CounterCollector {
         let slot: CounterSlot | null = null;
         try {
           const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
-          if (decoded !== null) slot = this.#slotFor(this.#interner.get(decoded));
+          if (decoded !== null) slot = this.#slots.get(decoded);
         } catch (error) {
           this.errors.count++;
           this.errors.report?.(this.config.name, error);
@@ -92,18 +91,7 @@ export class CounterCollector {
     return { name: this.#name, help: this.config.help, type: "counter", series, sorted: true };
   }
 
-  #slotFor(labels: LabelSet): CounterSlot {
-    let slot = this.#slots.get(labels);
-    if (!slot) {
-      slot = new CounterSlot(labels);
-      this.#slots.set(labels, slot);
-    }
-    return slot;
-  }
-
   #sweep(): void {
-    const alive = new Set(this.#cache.sweep().map((s) => s.labels));
-    for (const labels of this.#slots.keys()) if (!alive.has(labels)) this.#slots.delete(labels);
-    this.#interner.retain(alive);
+    this.#slots.retain(new Set(this.#cache.sweep()));
   }
 }

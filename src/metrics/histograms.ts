@@ -14,7 +14,7 @@ import type { HistogramFamily, HistogramSeries, LabelSet } from "./family.ts";
 import { type Orderable, StableOrder } from "./gather.ts";
 import { KeyIterator } from "./key_iterator.ts";
 import { ValueReader } from "./map_values.ts";
-import { type CacheLimits, LabelSetInterner, RawKeyCache } from "./series_cache.ts";
+import { type CacheLimits, RawKeyCache, SlotInterner } from "./series_cache.ts";
 
 /** One label group's buckets accumulating over a scrape. */
 class HistogramSlot implements HistogramSeries, Orderable {
@@ -43,8 +43,7 @@ export class HistogramCollector {
   readonly #layout: BucketLayout;
   readonly #iterator: KeyIterator;
   readonly #cache: RawKeyCache<BucketRef>;
-  readonly #interner: LabelSetInterner;
-  readonly #slots = new Map<LabelSet, HistogramSlot>();
+  readonly #slots: SlotInterner<HistogramSlot>;
   readonly #order = new StableOrder<HistogramSlot>();
 
   /** Compiles the decoders and the bucket layout. */
@@ -60,7 +59,11 @@ export class HistogramCollector {
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 2);
     this.#cache = new RawKeyCache(cacheLimits);
-    this.#interner = new LabelSetInterner(decoder.names.slice(0, -1));
+    const buckets = this.#layout.keys.length;
+    this.#slots = new SlotInterner(
+      decoder.names.slice(0, -1),
+      (labels) => new HistogramSlot(labels, buckets),
+    );
   }
 
   /**
@@ -89,7 +92,7 @@ export class HistogramCollector {
             const index = bucket === this.#layout.sumKey
               ? SUM
               : this.#layout.indexOf.get(bucket) ?? IGNORED;
-            ref = { slot: this.#slotFor(this.#interner.get(decoded)), index };
+            ref = { slot: this.#slots.get(decoded), index };
           }
         } catch (error) {
           this.errors.count++;
@@ -142,18 +145,7 @@ export class HistogramCollector {
     };
   }
 
-  #slotFor(labels: LabelSet): HistogramSlot {
-    let slot = this.#slots.get(labels);
-    if (!slot) {
-      slot = new HistogramSlot(labels, this.#layout.keys.length);
-      this.#slots.set(labels, slot);
-    }
-    return slot;
-  }
-
   #sweep(): void {
-    const alive = new Set(this.#cache.sweep().map((r) => r.slot.labels));
-    for (const labels of this.#slots.keys()) if (!alive.has(labels)) this.#slots.delete(labels);
-    this.#interner.retain(alive);
+    this.#slots.retain(new Set(this.#cache.sweep().map((r) => r.slot)));
   }
 }

@@ -9,13 +9,7 @@
 
 import { LabelSet } from "./family.ts";
 
-/** Keeps label sets unique per label values, sorted by label name once. */
-export class LabelSetInterner {
-  readonly #order: number[];
-  readonly #sortedNames: string[];
-  #byValues = new Map<string, LabelSet>();
-
-  /** Prepares for label names given in key order. */
+/** Prepares for label names given in key order. */
   constructor(names: readonly string[]) {
     this.#order = names.map((_, i) => i).sort((a, b) =>
       names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0
@@ -67,6 +61,45 @@ export function pairKey(u: Uint16Array, at: number, count: number): string {
   let s = "";
   for (let i = 0; i < count; i++) s += fromCodes(u[at + i]);
   return s;
+}
+
+/**
+ * Keeps one accumulating slot per distinct label values (so keys that decode alike are summed),
+ * building each slot's {@link LabelSet}, sorted by label name, once.
+ */
+export class SlotInterner<S extends { readonly labels: LabelSet }> {
+  readonly #order: number[];
+  readonly #sortedNames: string[];
+  #byValues = new Map<string, S>();
+
+  /** `names`: label names in key order; `create` makes a slot for a new label set. */
+  constructor(names: readonly string[], readonly create: (labels: LabelSet) => S) {
+    this.#order = names.map((_, i) => i).sort((a, b) =>
+      names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0
+    );
+    this.#sortedNames = this.#order.map((i) => names[i]);
+  }
+
+  /** The slot for `values` (given in key order). */
+  get(values: readonly string[]): S {
+    const id = values.length === 1 ? values[0] : values.join("\u0000");
+    let slot = this.#byValues.get(id);
+    if (slot === undefined) {
+      slot = this.create(new LabelSet(this.#sortedNames, this.#order.map((i) => values[i])));
+      this.#byValues.set(id, slot);
+    }
+    return slot;
+  }
+
+  /** Forgets every slot not in `keep`. */
+  retain(keep: ReadonlySet<S>): void {
+    for (const [id, slot] of this.#byValues) if (!keep.has(slot)) this.#byValues.delete(id);
+  }
+
+  /** Number of slots. */
+  get size(): number {
+    return this.#byValues.size;
+  }
 }
 
 /** Cache entry: what a raw key decoded to, and the scrape that last saw it. */
