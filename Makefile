@@ -17,8 +17,8 @@ EXPORTER_FLAGS ?=
 
 include examples/Makefile.inc
 
-# The scoped permission set: the two native libraries, the config dir, the listen address, and the
-# two environment variables npm:yaml reads.
+# The scoped permission set: the native libraries (libbpf, libc, our post_attach_mark object), the
+# config dir, the listen address, and the two environment variables npm:yaml reads.
 FFI_PATHS = $(shell $(DENO) run --frozen --allow-read --allow-env tools/ffi_paths.ts)
 RUN_PERMISSIONS = --allow-ffi=$(FFI_PATHS) --allow-read=$(CONFIG_DIR) --allow-net=$(LISTEN) \
 	--allow-env=LOG_TOKENS,LOG_STREAM
@@ -30,7 +30,15 @@ kernel-fs:
 	@mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || \
 	  echo "warning: tracefs is not mounted at /sys/kernel/tracing; tracepoint programs cannot attach"
 
-deps: apt-deps deno-deps
+# post_attach_mark (ffi/mark/): a tiny shared object the exporter calls through FFI once every
+# config is attached; programs put uprobes on it. gcc when present, else the clang apt installs.
+MARK_LIB := ffi/mark/libebpf_exporter_mark.so
+MARK_CC ?= $(if $(shell command -v gcc 2>/dev/null),gcc,$(BPF_CLANG))
+
+deps: apt-deps deno-deps $(MARK_LIB)
+
+$(MARK_LIB): ffi/mark/post_attach_mark.c | apt-deps
+	$(MARK_CC) -shared -fPIC -O2 -o $@ $<
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -53,23 +61,24 @@ $(DENO): tools/package.json tools/package-lock.json
 	$(DENO) install --frozen --entrypoint main.ts >/dev/null
 	touch $@
 
-run: deps kernel-fs examples .deno-cache-stamp
+run: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
 	$(DENO) run --frozen $(RUN_PERMISSIONS) main.ts \
 	  --config.dir=$(CONFIG_DIR) --config.names=$(CONFIG_NAMES) \
 	  --web.listen-address=$(LISTEN) $(EXPORTER_FLAGS)
 
 # BPF objects the integration tests use besides the examples.
 TEST_BPF_OBJECTS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard tests/fixtures/bpf/*.bpf.c))
-tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS)
+TEST_BPF_HEADERS := $(wildcard tests/fixtures/bpf/*.h)
+tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS) $(TEST_BPF_HEADERS)
 	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
 	$(BPF_STRIP) -g $@
 
-test: deps kernel-fs examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
+test: deps kernel-fs examples $(TEST_BPF_OBJECTS) $(MARK_LIB) .deno-cache-stamp
 	$(DENO) test --frozen --allow-all --unstable-net src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
 EXAMPLE_NAMES = $(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml))
-check-examples: deps kernel-fs examples .deno-cache-stamp
+check-examples: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
 	@for n in $(EXAMPLE_NAMES); do \
 	  $(DENO) run --frozen --allow-ffi=$(FFI_PATHS) --allow-read=examples --allow-env=LOG_TOKENS,LOG_STREAM \
 	    main.ts --config.dir=examples --config.names=$$n --config.check --config.strict || exit 1; \
@@ -84,6 +93,7 @@ fmt: deno-deps
 	$(DENO) fmt
 
 clean: clean-examples
+	rm -f $(MARK_LIB)
 	rm -f $(TEST_BPF_OBJECTS)
 	rm -f .deno-cache-stamp
 

@@ -38,12 +38,25 @@ const symbols = {
   bpf_program__autoload: { parameters: ["pointer"], result: "bool" },
   /** int bpf_program__set_autoload(struct bpf_program *prog, bool autoload) */
   bpf_program__set_autoload: { parameters: ["pointer", "bool"], result: "i32" },
+  /** enum bpf_prog_type bpf_program__type(const struct bpf_program *prog) */
+  bpf_program__type: { parameters: ["pointer"], result: "i32" },
+  /** int bpf_program__set_type(struct bpf_program *prog, enum bpf_prog_type type) */
+  bpf_program__set_type: { parameters: ["pointer", "i32"], result: "i32" },
+  /** int bpf_program__set_expected_attach_type(struct bpf_program *prog, enum bpf_attach_type type) */
+  bpf_program__set_expected_attach_type: { parameters: ["pointer", "i32"], result: "i32" },
+  /** void bpf_program__set_autoattach(struct bpf_program *prog, bool autoattach) (libbpf 1.0) */
+  bpf_program__set_autoattach: { parameters: ["pointer", "bool"], result: "void" },
   /** struct bpf_link *bpf_program__attach(const struct bpf_program *prog) */
   bpf_program__attach: { parameters: ["pointer"], result: "pointer" },
   /** struct bpf_link *bpf_program__attach_perf_event(const struct bpf_program *prog, int pfd) */
   bpf_program__attach_perf_event: { parameters: ["pointer", "i32"], result: "pointer" },
   /** struct bpf_link *bpf_program__attach_xdp(const struct bpf_program *prog, int ifindex) */
   bpf_program__attach_xdp: { parameters: ["pointer", "i32"], result: "pointer" },
+  /** struct bpf_link *bpf_program__attach_uprobe_opts(const struct bpf_program *prog, pid_t pid, const char *binary_path, size_t func_offset, const struct bpf_uprobe_opts *opts) */
+  bpf_program__attach_uprobe_opts: {
+    parameters: ["pointer", "i32", "buffer", "usize", "buffer"],
+    result: "pointer",
+  },
   /** int bpf_link__destroy(struct bpf_link *link) */
   bpf_link__destroy: { parameters: ["pointer"], result: "i32" },
 
@@ -61,6 +74,8 @@ const symbols = {
   bpf_map__fd: { parameters: ["pointer"], result: "i32" },
   /** const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize) */
   bpf_map__initial_value: { parameters: ["pointer", "buffer"], result: "pointer" },
+  /** int bpf_map__set_initial_value(struct bpf_map *map, const void *data, size_t size) */
+  bpf_map__set_initial_value: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
 
   /** int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, __u32 *count, const struct bpf_map_batch_opts *opts) */
   bpf_map_lookup_batch: {

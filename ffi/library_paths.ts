@@ -7,8 +7,13 @@
  * @module
  */
 
-/** The native libraries the exporter binds. */
-export type LibraryName = "libbpf" | "libc";
+/** The native libraries the exporter binds (`mark`: our own post_attach_mark object, ffi/mark/). */
+export type LibraryName = "libbpf" | "libc" | "mark";
+
+/** Where `make` builds `ffi/mark/libebpf_exporter_mark.so` (next to this file). */
+export const MARK_LIBRARY_PATH = decodeURIComponent(
+  new URL("./mark/libebpf_exporter_mark.so", import.meta.url).pathname,
+);
 
 /** Candidate full paths per library, most common first (Debian/Ubuntu, Fedora/RHEL, Arch/Alpine). */
 export const LIBRARY_CANDIDATES: Readonly<Record<LibraryName, readonly string[]>> = {
@@ -27,6 +32,7 @@ export const LIBRARY_CANDIDATES: Readonly<Record<LibraryName, readonly string[]>
     "/lib64/libc.so.6",
     "/usr/lib/libc.so.6",
   ],
+  mark: [MARK_LIBRARY_PATH],
 };
 
 /** Environment variable that overrides a library's path, e.g. `EBPF_EXPORTER_LIBBPF=/opt/libbpf.so.1`. */

@@ -15,9 +15,13 @@ import {
   staticFamilies,
 } from "./metrics/builtin.ts";
 import { CounterCollector, type DecodeErrorCounter } from "./metrics/counters.ts";
-import type { MetricFamily } from "./metrics/family.ts";
+import { LabelSet, type MetricFamily } from "./metrics/family.ts";
 import { normalizeFamilies } from "./metrics/gather.ts";
 import { HistogramCollector } from "./metrics/histograms.ts";
+import { PerfEventCounter } from "./metrics/perf_event_counters.ts";
+import type { EventSink } from "./events/streams.ts";
+import { HOST_SPAN_CLOCK } from "./tracing/clock.ts";
+import { type SpanClock, SpanSink, type SpanTarget } from "./tracing/spans.ts";
 
 /** Exporter settings. */
 export interface ExporterOptions {
@@ -27,6 +31,22 @@ export interface ExporterOptions {
   readonly skipCacheSize?: number;
   /** Whether program run statistics are exported (kernel.bpf_stats_enabled = 1). */
   readonly programStats?: () => boolean;
+  /** Where spans of `tracing.spans` go (none: records are decoded and dropped). */
+  readonly spans?: SpanTarget;
+  /** Clocks for span timestamps (default: the host's, through libc). */
+  readonly spanClock?: SpanClock;
+}
+
+/** A perf_event_array counter and the config it belongs to. */
+interface PerfCounterEntry {
+  readonly loaded: LoadedConfig;
+  readonly counter: PerfEventCounter;
+}
+
+/** A span config's sink and the config it belongs to. */
+interface SpanEntry {
+  readonly loaded: LoadedConfig;
+  readonly sink: SpanSink;
 }
 
 /** Default bound of the decoded-key cache per metric. */
@@ -40,6 +60,8 @@ type Collector = CounterCollector | HistogramCollector;
 export class Exporter {
   readonly #loaded: readonly LoadedConfig[];
   readonly #collectors: Collector[] = [];
+  readonly #perfCounters: PerfCounterEntry[] = [];
+  readonly #spans: SpanEntry[] = [];
   readonly #errors = new Map<string, DecodeErrorCounter>();
   readonly #static: MetricFamily[];
   readonly #programStats: () => boolean;
@@ -71,7 +93,17 @@ export class Exporter {
         }
       };
       for (const c of l.config.counters) {
-        if (c.perfEventArray) continue; // event streams are collected elsewhere
+        if (c.perfEventArray) {
+          this.#perfCounters.push({
+            loaded: l,
+            counter: build(
+              "counter",
+              c.name,
+              () => new PerfEventCounter(c, env, errors, cacheLimits),
+            ),
+          });
+          continue;
+        }
         this.#collectors.push(
           build(
             "counter",
@@ -89,12 +121,70 @@ export class Exporter {
           ),
         );
       }
+      for (const span of l.config.spans) {
+        this.#spans.push({
+          loaded: l,
+          sink: build(
+            "tracing.spans ringbuf",
+            span.ringbuf,
+            () =>
+              new SpanSink(
+                span,
+                l.config.name,
+                env,
+                errors,
+                options.spans,
+                options.spanClock ?? HOST_SPAN_CLOCK,
+              ),
+          ),
+        });
+      }
     }
   }
 
   /** The loaded configs. */
   get loaded(): readonly LoadedConfig[] {
     return this.#loaded;
+  }
+
+  /**
+   * The perf_event_array and ring buffer maps to consume, with where their records go. Maps
+   * without a kernel fd (a replayed dump) have no stream and are left out.
+   */
+  eventSinks(): EventSink[] {
+    const sinks: EventSink[] = [];
+    const sourceOf = (l: LoadedConfig, name: string) => {
+      try {
+        const source = l.mapSource(name);
+        return source.fd === undefined ? undefined : source;
+      } catch {
+        return undefined;
+      }
+    };
+    for (const { loaded, counter } of this.#perfCounters) {
+      const source = sourceOf(loaded, counter.config.name);
+      if (!source) continue;
+      sinks.push({
+        config: loaded.config.name,
+        kind: "perf_event_array",
+        source,
+        begin: () => counter.tick(),
+        record: (raw) => counter.record(raw),
+        lost: (count) => counter.lost(count),
+      });
+    }
+    for (const { loaded, sink } of this.#spans) {
+      const source = sourceOf(loaded, sink.config.ringbuf);
+      if (!source) continue;
+      sinks.push({
+        config: loaded.config.name,
+        kind: "ringbuf",
+        source,
+        begin: () => sink.begin(),
+        record: (raw) => sink.record(raw),
+      });
+    }
+    return sinks;
   }
 
   /** Collects now; a scrape arriving while one runs gets the same result. */
@@ -107,7 +197,7 @@ export class Exporter {
 
   /** Collects synchronously: every map read once, families sorted like the Go client's. */
   collect(): MetricFamily[] {
-    this.#env.cgroups?.poll?.();
+    this.tick();
     const families: MetricFamily[] = [...this.#static, attachedFamily(this.#loaded)];
     for (const collector of this.#collectors) {
       try {
@@ -117,9 +207,39 @@ export class Exporter {
         log.warn(`reading map ${collector.source.name}: ${(e as Error).message}`);
       }
     }
+    for (const { counter } of this.#perfCounters) {
+      const family = counter.collect();
+      if (family) families.push(family);
+    }
+    if (this.#perfCounters.length > 0) families.push(this.#lostFamily());
     families.push(decoderErrorsFamily(this.#errors));
     if (this.#programStats()) families.push(...programStatsFamilies(this.#loaded));
     return normalizeFamilies(families);
+  }
+
+  /** Samples dropped by full perf buffers, per perf_event_array counter (not in upstream). */
+  #lostFamily(): MetricFamily {
+    return {
+      name: "ebpf_exporter_perf_event_array_lost_total",
+      help: "Events of perf_event_array maps the kernel dropped because a perf buffer was full",
+      type: "counter",
+      series: this.#perfCounters.map(({ loaded, counter }) => ({
+        labels: LabelSet.of({ config: loaded.config.name, map: counter.config.name }),
+        value: counter.lostTotal,
+      })),
+    };
+  }
+
+  /** Applies pending cgroup changes and runs each config's upkeep (called every second too). */
+  tick(): void {
+    this.#env.cgroups?.poll?.();
+    for (const l of this.#loaded) {
+      try {
+        l.tick?.();
+      } catch (e) {
+        log.warn(`config ${l.config.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Every map of every config, freshly read and decoded (`/maps`). */

@@ -18,8 +18,12 @@ function resolve(lib: LibraryName): string {
       // try the next candidate
     }
   }
-  console.error(`ffi_paths: ${lib} not found in ${LIBRARY_CANDIDATES[lib].join(", ")}`);
+  console.error(
+    `ffi_paths: ${lib} not found in ${LIBRARY_CANDIDATES[lib].join(", ")}${
+      lib === "mark" ? " (make ffi/mark/libebpf_exporter_mark.so builds it)" : ""
+    }`,
+  );
   Deno.exit(1);
 }
 
-console.log((["libbpf", "libc"] as const).map(resolve).join(","));
+console.log((["libbpf", "libc", "mark"] as const).map(resolve).join(","));

@@ -8,6 +8,9 @@ import { checkConfigMaps } from "../config/check_maps.ts";
 import type { Config } from "../config/types.ts";
 import { kernelPathExists, readKernelTextFile } from "../../ffi/libc.ts";
 import { explainAttachFailure, explainLoadFailure, type HostProbe } from "./diagnose.ts";
+import { applyKaddrs } from "./kaddrs.ts";
+import { CgroupIdMapSync, type LiveCgroups } from "./cgroup_id_map.ts";
+import { kernelCgroupMapWriter } from "./cgroup_map_writer.ts";
 import type { LoadedConfig } from "./loaded_config.ts";
 import { BpfLoadError, BpfObject } from "./object.ts";
 
@@ -17,6 +20,10 @@ export interface KernelLoadOptions {
   readonly btfPath?: string;
   /** Include the verifier log in load errors (`--debug`). */
   readonly debug?: boolean;
+  /** The cgroup index, for configs with a `cgroup_id_map`. */
+  readonly cgroups?: LiveCgroups;
+  /** Receives problems that do not stop the config (e.g. a cgroup that vanished mid-update). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** A config that could not be put into the kernel. */
@@ -37,24 +44,8 @@ const KERNEL_HOST: HostProbe = {
   },
 };
 
-/** Config features this build cannot serve yet; refused rather than silently ignored. */
-export function unsupportedFeatures(config: Config): string[] {
-  const out: string[] = [];
-  for (const c of config.counters) {
-    if (c.perfEventArray) out.push(`perf_event_array counter ${c.name}`);
-  }
-  if (config.spans.length > 0) out.push("tracing.spans");
-  if (config.kaddrs.length > 0) out.push("kaddrs");
-  if (config.cgroupIdMap) out.push("cgroup_id_map");
-  return out;
-}
-
 /** Opens, validates and loads a config's object, then attaches its programs. */
 export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}): LoadedConfig {
-  const unsupported = unsupportedFeatures(config);
-  if (unsupported.length > 0) {
-    throw new ConfigLoadError(config.name, `not supported yet: ${unsupported.join(", ")}`);
-  }
   let object: BpfObject;
   try {
     object = BpfObject.open(config.objectPath, { btfPath: options.btfPath || undefined });
@@ -64,8 +55,14 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
       `cannot open ${config.objectPath}: ${describe(e, options)}`,
     );
   }
+  let cgroupSync: CgroupIdMapSync | undefined;
   try {
     checkConfigMaps(config, object.maps());
+    try {
+      applyKaddrs(object, config.kaddrs, () => readKernelTextFile("/proc/kallsyms"));
+    } catch (e) {
+      throw new ConfigLoadError(config.name, (e as Error).message);
+    }
     try {
       object.load();
     } catch (e) {
@@ -77,6 +74,9 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
         `cannot load ${config.objectPath}: ${describe(e, options)}${why ? `: ${why}` : ""}`,
       );
     }
+    // The filter map is filled before the programs run, so they never see it empty.
+    cgroupSync = cgroupIdMapSync(config, object, options);
+    cgroupSync?.sync();
     for (const p of object.attachAll()) {
       const why = p.attachErrno === undefined
         ? undefined
@@ -92,8 +92,29 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
     programs: object.programs,
     mapSource: (name) => object.mapSource(name),
     programStats: (name) => object.programStats(name),
+    tick: cgroupSync ? () => cgroupSync.sync() : undefined,
     close: () => object.close(),
   };
+}
+
+function cgroupIdMapSync(
+  config: Config,
+  object: BpfObject,
+  options: KernelLoadOptions,
+): CgroupIdMapSync | undefined {
+  const spec = config.cgroupIdMap;
+  if (!spec) return undefined;
+  if (!options.cgroups) {
+    throw new ConfigLoadError(config.name, "cgroup_id_map needs the cgroup index");
+  }
+  const warn = (message: string) =>
+    options.onWarning?.(`config ${config.name}: cgroup_id_map ${spec.name}: ${message}`);
+  const writer = kernelCgroupMapWriter(spec.type, object.mapSource(spec.name).fd, warn);
+  try {
+    return new CgroupIdMapSync(spec, options.cgroups, writer);
+  } catch (e) {
+    throw new ConfigLoadError(config.name, (e as Error).message);
+  }
 }
 
 function describe(e: unknown, options: KernelLoadOptions): string {

@@ -20,6 +20,8 @@ export interface LoadedConfig {
   mapSource(name: string): MapSource;
   /** Kernel run statistics of a program, when available. */
   programStats?(name: string): ProgramStats | undefined;
+  /** Periodic upkeep (e.g. the `cgroup_id_map` following new cgroups), about once a second. */
+  tick?(): void;
   /** Detaches and releases everything (idempotent). */
   close(): void;
 }

@@ -4,10 +4,33 @@
  * @module
  */
 
-import { BpfError, checkPointer, libbpf } from "../../ffi/libbpf.ts";
+import { BpfError, check, checkPointer, libbpf } from "../../ffi/libbpf.ts";
 import { withLibbpfLog } from "../../ffi/libbpf_log.ts";
-import { addressOf, bufferCString, cString, errno, readCString } from "../../ffi/libc.ts";
+import {
+  addressOf,
+  bufferCString,
+  copyFromNative,
+  cString,
+  errno,
+  libc,
+  readCString,
+  readKernelTextFile,
+} from "../../ffi/libc.ts";
+import { closeFd, ifNameToIndex, perfEventOpen } from "../../ffi/libc_attach.ts";
+import { markLibraryPath, POST_ATTACH_MARK } from "../../ffi/mark.ts";
 import { isPerCpuMapType } from "../maps/source.ts";
+import {
+  BPF_PROG_TYPE_PERF_EVENT,
+  BPF_PROG_TYPE_XDP,
+  BPF_XDP,
+  type CustomAttach,
+  customAttach,
+  describePerfEvent,
+  parseCpuList,
+  perfEventAttr,
+  validInterfaceName,
+} from "./custom_sections.ts";
+import { elfSymbols } from "./elf.ts";
 import { KernelMapSource } from "./map_reader.ts";
 
 /** Options for opening an object. */
@@ -74,8 +97,14 @@ export class BpfObject {
   #links: Deno.PointerObject[] = [];
   #keepAlive: Uint8Array[] = [];
   #loaded = false;
+  /** Programs the exporter attaches itself (custom sections), by name. */
+  #custom = new Map<string, CustomAttach>();
 
-  private constructor(obj: Deno.PointerObject, keepAlive: Uint8Array[]) {
+  private constructor(
+    obj: Deno.PointerObject,
+    keepAlive: Uint8Array[],
+    readonly path: string,
+  ) {
     this.#obj = obj;
     this.#keepAlive = keepAlive;
     const lib = libbpf();
@@ -97,6 +126,73 @@ export class BpfObject {
     for (let m = lib.bpf_object__next_map(obj, null); m; m = lib.bpf_object__next_map(obj, m)) {
       this.#mapPtrs.set(readCString(lib.bpf_map__name(m)), m);
     }
+    this.#prepareCustomSections();
+  }
+
+  /**
+   * Finds the programs the exporter attaches itself (see `custom_sections.ts`). libbpf 1.1 does
+   * not recognise `perf_event/...` and `xdp/IFNAME`, so their program type is set here (else the
+   * load fails with "missing BPF prog type"); auto-attach is turned off for all of them.
+   */
+  #prepareCustomSections(): void {
+    const lib = libbpf();
+    let markLibrary: string | undefined;
+    for (const prog of this.programs) {
+      const p = this.#progs.get(prog.name)!;
+      if (prog.section.includes(POST_ATTACH_MARK)) markLibrary ??= markLibraryPath();
+      const custom = customAttach(prog.section, lib.bpf_program__type(p), markLibrary);
+      if (!custom) continue;
+      this.#custom.set(prog.name, custom);
+      if (custom.kind === "perf_event") {
+        lib.bpf_program__set_type(p, BPF_PROG_TYPE_PERF_EVENT);
+      } else if (custom.kind === "xdp") {
+        lib.bpf_program__set_type(p, BPF_PROG_TYPE_XDP);
+        lib.bpf_program__set_expected_attach_type(p, BPF_XDP);
+      }
+      lib.bpf_program__set_autoattach(p, false);
+    }
+  }
+
+  /**
+   * Sets the initial value of the global `u64` variable `name` (e.g. `const volatile u64
+   * kaddr_schedule` in `.rodata`) before load. Its section and offset come from the object's ELF
+   * symbol table. Throws when there is no such 8-byte variable.
+   */
+  setGlobalU64(name: string, value: bigint): void {
+    if (this.#loaded) throw new Error(`global ${name}: the object is already loaded`);
+    this.#live();
+    this.#elfSymbols ??= elfSymbols(Deno.readFileSync(this.path));
+    const symbol = this.#elfSymbols.find((s) => s.name === name && s.section !== "");
+    if (!symbol) throw new Error(`${this.path} has no global variable ${name}`);
+    if (symbol.size !== 8n) {
+      throw new Error(`global ${name} in ${this.path} is ${symbol.size} bytes, not a u64`);
+    }
+    // libbpf names the map of ".rodata" "<object name prefix>.rodata"; of ".rodata.x" ".rodata.x".
+    const entry = [...this.#mapPtrs].find(([m]) =>
+      m === symbol.section || m.endsWith(symbol.section)
+    );
+    if (!entry) {
+      throw new Error(`global ${name}: no map holds section ${symbol.section} of ${this.path}`);
+    }
+    const lib = libbpf();
+    const map = entry[1];
+    const sizeCell = new BigUint64Array(1);
+    const initial = lib.bpf_map__initial_value(map, new Uint8Array(sizeCell.buffer));
+    const size = Number(sizeCell[0]);
+    const offset = Number(symbol.value);
+    if (initial === null || offset + 8 > size) {
+      throw new Error(
+        `global ${name}: offset ${offset} is outside the ${size}-byte initial value of map ${
+          entry[0]
+        }`,
+      );
+    }
+    const data = copyFromNative(initial, size);
+    new DataView(data.buffer).setBigUint64(offset, value, true);
+    check(
+      `set initial value of ${entry[0]}`,
+      lib.bpf_map__set_initial_value(map, data, BigInt(size)),
+    );
   }
 
   /** Opens an ELF object file; throws {@link BpfLoadError} with libbpf's reason on failure. */
@@ -121,7 +217,7 @@ export class BpfObject {
       checkPointer(`open ${path}`, libbpf().bpf_object__open_file(pathC, opts))
     );
     if (outcome.error !== undefined) throw loadError(outcome.error, outcome.log);
-    return new BpfObject(outcome.result!, keepAlive);
+    return new BpfObject(outcome.result!, keepAlive, path);
   }
 
   /** Facts about every map of the object (sizes are known before load; fds after). */
@@ -174,6 +270,11 @@ export class BpfObject {
     for (const prog of this.programs) {
       const p = this.#progs.get(prog.name)!;
       if (!lib.bpf_program__autoload(p)) continue;
+      const custom = this.#custom.get(prog.name);
+      if (custom) {
+        this.#attachCustom(prog, p, custom);
+        continue;
+      }
       const outcome = withLibbpfLog(() => lib.bpf_program__attach(p));
       const link = outcome.result ?? null;
       if (link === null) {
@@ -191,6 +292,24 @@ export class BpfObject {
       prog.attachErrno = undefined;
     }
     return this.programs;
+  }
+
+  #attachCustom(prog: ProgramState, p: Deno.PointerObject, custom: CustomAttach): void {
+    let links: Deno.PointerObject[];
+    try {
+      if (custom.kind === "perf_event") links = attachPerfEvent(prog, p, custom);
+      else if (custom.kind === "xdp") links = [attachXdp(prog, p, custom.interface)];
+      else links = [attachPostAttachMark(prog, p, custom.retprobe)];
+    } catch (e) {
+      prog.attached = false;
+      prog.attachError = (e as Error).message;
+      prog.attachErrno = e instanceof BpfError ? e.errno : undefined;
+      return;
+    }
+    this.#links.push(...links);
+    prog.attached = true;
+    prog.attachError = undefined;
+    prog.attachErrno = undefined;
   }
 
   /** A reader for map `name` (after load). */
@@ -232,6 +351,8 @@ export class BpfObject {
     return info;
   }
 
+  #elfSymbols?: ReturnType<typeof elfSymbols>;
+
   #live(): Deno.PointerObject {
     if (!this.#obj) throw new Error("BPF object is closed");
     return this.#obj;
@@ -252,6 +373,116 @@ export class BpfObject {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** The error of a failed pointer-returning attach call: errno plus libbpf's last message. */
+function attachFailure(op: string, log: string[]): BpfError {
+  const code = errno() || 95;
+  const detail = log.map((l) => l.trim()).filter(Boolean).at(-1);
+  const error = new BpfError(op, code);
+  error.message += detail ? ` (libbpf: ${detail})` : "";
+  return error;
+}
+
+/**
+ * `perf_event/...`: opens the event on every online CPU and attaches the program to each. All or
+ * nothing: when one CPU fails, the links made so far are destroyed (each closes its event fd).
+ */
+function attachPerfEvent(
+  prog: ProgramState,
+  p: Deno.PointerObject,
+  custom: Extract<CustomAttach, { kind: "perf_event" }>,
+): Deno.PointerObject[] {
+  if (!custom.spec) throw new Error(`attach ${prog.section}: ${custom.error}`);
+  const what = describePerfEvent(custom.spec);
+  const attr = perfEventAttr(custom.spec);
+  const online = "/sys/devices/system/cpu/online";
+  let cpus: number[];
+  try {
+    cpus = parseCpuList(readKernelTextFile(online));
+  } catch (e) {
+    throw new Error(`attach ${prog.section}: online CPUs from ${online}: ${(e as Error).message}`);
+  }
+  const lib = libbpf();
+  const links: Deno.PointerObject[] = [];
+  try {
+    for (const cpu of cpus) {
+      let fd: number;
+      try {
+        fd = perfEventOpen(attr, cpu, what);
+      } catch (e) {
+        throw new Error(`attach ${prog.section}: ${(e as Error).message}`);
+      }
+      const outcome = withLibbpfLog(() => lib.bpf_program__attach_perf_event(p, fd));
+      if (!outcome.result) {
+        const failure = attachFailure(`attach ${prog.section} to its event on CPU ${cpu}`, [
+          ...outcome.log,
+        ]);
+        closeFd(fd);
+        throw failure;
+      }
+      links.push(outcome.result);
+    }
+  } catch (e) {
+    for (const link of links) lib.bpf_link__destroy(link);
+    throw e;
+  }
+  return links;
+}
+
+/** `xdp/IFNAME`: XDP on that interface, through a BPF link (detached when the link goes). */
+function attachXdp(prog: ProgramState, p: Deno.PointerObject, name: string): Deno.PointerObject {
+  const ifindex = validInterfaceName(name) ? ifNameToIndex(name) : 0;
+  if (ifindex === 0) {
+    throw new Error(`attach ${prog.section}: no network interface named "${name}"`);
+  }
+  const outcome = withLibbpfLog(() => libbpf().bpf_program__attach_xdp(p, ifindex));
+  if (!outcome.result) {
+    throw attachFailure(`attach ${prog.section} to interface ${name} (ifindex ${ifindex})`, [
+      ...outcome.log,
+    ]);
+  }
+  return outcome.result;
+}
+
+const UPROBE_OPTS_SIZE = 40;
+const UPROBE_OPTS_RETPROBE = 24;
+const UPROBE_OPTS_FUNC_NAME = 32;
+/** `bpf_uprobe_opts.func_name` points here; module-level, so it outlives every attach call. */
+const POST_ATTACH_MARK_NAME = cString(POST_ATTACH_MARK);
+
+/**
+ * A uprobe on `post_attach_mark` in the exporter's mark library, for this process only (the
+ * exporter calls the function from its main thread once every config is attached).
+ */
+function attachPostAttachMark(
+  prog: ProgramState,
+  p: Deno.PointerObject,
+  retprobe: boolean,
+): Deno.PointerObject {
+  const library = markLibraryPath();
+  if (!library) {
+    throw new Error(
+      `attach ${prog.section}: the post_attach_mark library is missing ` +
+        "(make ffi/mark/libebpf_exporter_mark.so builds it)",
+    );
+  }
+  const opts = new Uint8Array(new ArrayBuffer(UPROBE_OPTS_SIZE));
+  const view = new DataView(opts.buffer);
+  const binary = cString(library);
+  view.setBigUint64(0, BigInt(UPROBE_OPTS_SIZE), true);
+  view.setUint8(UPROBE_OPTS_RETPROBE, retprobe ? 1 : 0);
+  view.setBigUint64(UPROBE_OPTS_FUNC_NAME, addressOf(POST_ATTACH_MARK_NAME), true);
+  const pid = libc().getpid();
+  const outcome = withLibbpfLog(() =>
+    libbpf().bpf_program__attach_uprobe_opts(p, pid, binary, 0n, opts)
+  );
+  if (!outcome.result) {
+    throw attachFailure(`attach ${prog.section} to ${library}:${POST_ATTACH_MARK}`, [
+      ...outcome.log,
+    ]);
+  }
+  return outcome.result;
 }
 
 let cpuCount: number | undefined;

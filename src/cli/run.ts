@@ -8,6 +8,7 @@ import { setLibbpfSink } from "../../ffi/libbpf_log.ts";
 import { kernelPathExists, readKernelTextFile } from "../../ffi/libc.ts";
 import { ConfigLoadError, loadKernelConfig } from "../bpf/kernel_config.ts";
 import type { LoadedConfig } from "../bpf/loaded_config.ts";
+import { firePostAttachMark } from "../bpf/post_attach_mark.ts";
 import { ConfigError, formatConfigWarning } from "../config/errors.ts";
 import { checkConfigMaps } from "../config/check_maps.ts";
 import { loadConfigs } from "../config/load.ts";
@@ -17,6 +18,12 @@ import { replayEnv } from "../maps/host_table.ts";
 import { parseDump, replayConfigs } from "../maps/replay.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { Exporter } from "../exporter.ts";
+import {
+  closeEventStreams,
+  eventMapsOf,
+  openEventStreams,
+  spanPipelineFor,
+} from "./event_streams.ts";
 import { createHandler } from "../http/handler.ts";
 import { serve } from "../http/serve.ts";
 import { CgroupResolver } from "../kernel/cgroups.ts";
@@ -35,7 +42,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /** Host lookups backed by the kernel's files, read through libc. */
-export function kernelDecoderEnv(): DecoderEnv {
+export function kernelDecoderEnv(): DecoderEnv & { cgroups: CgroupResolver } {
   const onError = (e: unknown) => log.warn((e as Error).message);
   return {
     symbols: new KallsymsResolver({ read: () => readKernelTextFile("/proc/kallsyms"), onError }),
@@ -106,16 +113,21 @@ async function start(flags: Flags): Promise<number> {
     return EXIT_FAILURE;
   }
 
+  // Ring buffer spans go where the OTEL_* variables say; a replay reads no ring buffers.
+  const spans = flags.mapsReplay ? undefined : await spanPipelineFor(configs);
   const { loaded, env } = flags.mapsReplay
     ? await replay(flags.mapsReplay, configs)
-    : { loaded: loadIntoKernel(configs, flags), env: kernelDecoderEnv() };
+    : loadFromKernel(configs, flags);
 
   const exporter = new Exporter(loaded, env, {
     cacheSize: flags.cacheSize,
     skipCacheSize: flags.skipCacheSize,
     programStats: flags.mapsReplay ? () => false : bpfStatsEnabled,
+    spans,
   });
+  const streams = flags.mapsReplay ? undefined : openEventStreams(exporter);
   if (flags.configCheck) {
+    await closeEventStreams(streams, spans);
     exporter.close();
     log.info(`config check passed: ${configs.map((c) => c.name).join(", ")}`);
     return 0;
@@ -123,7 +135,10 @@ async function start(flags: Flags): Promise<number> {
 
   const handler = createHandler({
     telemetryPath: flags.telemetryPath,
-    gather: () => exporter.gather(),
+    gather: () => {
+      streams?.drain(); // a scrape sees every event emitted before it
+      return exporter.gather();
+    },
     maps: flags.debug
       ? (format) => {
         const dump = exporter.dumpMaps();
@@ -134,6 +149,9 @@ async function start(flags: Flags): Promise<number> {
       : undefined,
     version: VERSION.version,
   });
+  streams?.start();
+  // Upkeep between scrapes: cgroups created or removed reach cgroup_id_map within a second.
+  const upkeep = setInterval(() => exporter.tick(), 1000);
   const server = await serve(flags.listen, handler);
   log.info(`listening on ${server.address}`);
   notifyReady(`serving ${configs.length} config(s) on ${server.address}`);
@@ -146,14 +164,29 @@ async function start(flags: Flags): Promise<number> {
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   notifyStopping();
+  clearInterval(upkeep);
   log.info("shutting down: detaching programs");
+  await closeEventStreams(streams, spans);
   await server.shutdown();
   exporter.close();
   return 0;
 }
 
+/** The kernel's decoder env, and every config loaded and attached with it. */
+function loadFromKernel(
+  configs: readonly Config[],
+  flags: Flags,
+): { loaded: LoadedConfig[]; env: DecoderEnv } {
+  const env = kernelDecoderEnv();
+  return { loaded: loadIntoKernel(configs, flags, env.cgroups), env };
+}
+
 /** Loads and attaches every config; on a failure closes what was loaded and rethrows. */
-function loadIntoKernel(configs: readonly Config[], flags: Flags): LoadedConfig[] {
+function loadIntoKernel(
+  configs: readonly Config[],
+  flags: Flags,
+  cgroups: CgroupResolver,
+): LoadedConfig[] {
   if (flags.btfPath && !kernelPathExists(flags.btfPath)) {
     throw new Error(`--btf.path=${flags.btfPath}: no such file`);
   }
@@ -163,7 +196,12 @@ function loadIntoKernel(configs: readonly Config[], flags: Flags): LoadedConfig[
   const loaded: LoadedConfig[] = [];
   try {
     for (const config of configs) {
-      const l = loadKernelConfig(config, { btfPath: flags.btfPath, debug: flags.debug });
+      const l = loadKernelConfig(config, {
+        btfPath: flags.btfPath,
+        debug: flags.debug,
+        cgroups,
+        onWarning: log.warn,
+      });
       loaded.push(l);
       for (const p of l.programs) {
         if (p.attached) log.debug(`config ${config.name}: attached ${p.name} (${p.section})`);
@@ -183,6 +221,8 @@ function loadIntoKernel(configs: readonly Config[], flags: Flags): LoadedConfig[
     loaded.forEach((l) => l.close());
     throw e;
   }
+  // Every config is attached: uprobes on post_attach_mark run now, once.
+  firePostAttachMark(loaded);
   return loaded;
 }
 
@@ -197,11 +237,16 @@ async function replay(
     if (recorded) {
       checkConfigMaps(
         config,
-        new Map(recorded.maps.map((m) => [m.name, {
-          type: m.type,
-          keySize: m.key_size,
-          valueSize: m.value_size,
-        }])),
+        new Map([
+          ...eventMapsOf(config), // dumps hold no event maps: they have no entries to replay
+          ...recorded.maps.map((m) =>
+            [m.name, {
+              type: m.type,
+              keySize: m.key_size,
+              valueSize: m.value_size,
+            }] as const
+          ),
+        ]),
       );
     }
   }

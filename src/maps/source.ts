@@ -35,6 +35,8 @@ export interface MapSource {
   readonly maxEntries: number;
   /** Values per key: the number of possible CPUs for per-CPU maps, else 1. */
   readonly cpus: number;
+  /** The kernel map's file descriptor (kernel maps only): event streams read perf/ring buffers. */
+  readonly fd?: number;
   /**
    * Reads every entry. The returned buffers may be reused by the next call: consume them before
    * reading again.

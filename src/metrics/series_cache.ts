@@ -9,36 +9,6 @@
 
 import { LabelSet } from "./family.ts";
 
-/** Prepares for label names given in key order. */
-  constructor(names: readonly string[]) {
-    this.#order = names.map((_, i) => i).sort((a, b) =>
-      names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0
-    );
-    this.#sortedNames = this.#order.map((i) => names[i]);
-  }
-
-  /** The shared label set for `values` (given in key order). */
-  get(values: readonly string[]): LabelSet {
-    const id = values.join("\u0000");
-    let set = this.#byValues.get(id);
-    if (!set) {
-      set = new LabelSet(this.#sortedNames, this.#order.map((i) => values[i]));
-      this.#byValues.set(id, set);
-    }
-    return set;
-  }
-
-  /** Forgets every label set not in `keep`. */
-  retain(keep: Set<LabelSet>): void {
-    for (const [id, set] of this.#byValues) if (!keep.has(set)) this.#byValues.delete(id);
-  }
-
-  /** Number of interned sets. */
-  get size(): number {
-    return this.#byValues.size;
-  }
-}
-
 /** {@link RawKeyCache.keyOf} of the `count` code units of `u` starting at `at`, without copying. */
 export function pairKey(u: Uint16Array, at: number, count: number): string {
   switch (count) {

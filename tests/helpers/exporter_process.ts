@@ -3,16 +3,19 @@
  * @module
  */
 
-import { LIBRARY_CANDIDATES } from "../../ffi/library_paths.ts";
+import { LIBRARY_CANDIDATES, MARK_LIBRARY_PATH } from "../../ffi/library_paths.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The deno binary running the tests. */
 export const DENO = Deno.execPath();
 
-/** Full paths of the native libraries, as the Makefile grants them. */
+/**
+ * Full paths of the native libraries, as the Makefile grants them. The mark library (our own
+ * post_attach_mark object) is granted by its path even before it is built.
+ */
 export function ffiPaths(): string[] {
-  return (["libbpf", "libc"] as const).map((lib) => {
+  return (["libbpf", "libc", "mark"] as const).map((lib) => {
     const found = LIBRARY_CANDIDATES[lib].find((p) => {
       try {
         return Deno.statSync(p).isFile;
@@ -20,6 +23,7 @@ export function ffiPaths(): string[] {
         return false;
       }
     });
+    if (!found && lib === "mark") return MARK_LIBRARY_PATH;
     if (!found) throw new Error(`${lib} not found; run make deps`);
     return found;
   });
