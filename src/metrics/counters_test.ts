@@ -161,3 +161,23 @@ Deno.test("a lone cpu label on a per-CPU array keyed by u32 0 gives one series p
     'ebpf_exporter_events_total{cpu="2"} 6',
   ]);
 });
+
+Deno.test("series sort like the Go client: value by value, a prefix before its extensions", () => {
+  const map = new MemoryMapSource({ name: "events_total", keySize: 8 });
+  const config = counter([
+    label("a", 4, ["uint", {
+      name: "static_map",
+      staticMap: new Map([["1", "x"], ["2", "x\u0000"], ["3", "xy"]]),
+    }]),
+    label("b", 4, ["uint"]),
+  ]);
+  map.set(keyBytes([4, 3], [4, 1]), 1).set(keyBytes([4, 1], [4, 9]), 1)
+    .set(keyBytes([4, 2], [4, 0]), 1).set(keyBytes([4, 1], [4, 10]), 1);
+  const collector = new CounterCollector(config, map, TEST_ENV, { count: 0 }, LIMITS);
+  deepEqual(collector.collect().series.map((s) => s.labels.values), [
+    ["x", "10"],
+    ["x", "9"],
+    ["x\u0000", "0"],
+    ["xy", "1"],
+  ]);
+});

@@ -16,6 +16,22 @@ export class LabelSet {
   /** Builds a set from parallel arrays already sorted by name. */
   constructor(readonly names: readonly string[], readonly values: readonly string[]) {}
 
+  #sortKey: string | undefined = undefined;
+
+  /**
+   * The values joined by U+0000 in label-name order: comparing two sets' keys as strings orders
+   * them exactly as comparing their values one label at a time does (the Go client's order),
+   * unless a value itself contains U+0000 (see {@link sortKeyExact}).
+   */
+  get sortKey(): string {
+    return this.#sortKey ??= this.values.length === 1 ? this.values[0] : this.values.join("\u0000");
+  }
+
+  /** Whether {@link sortKey} orders exactly (no value contains U+0000). */
+  get sortKeyExact(): boolean {
+    return this.values.length < 2 || !this.values.some((v) => v.includes("\u0000"));
+  }
+
   /** Builds a set from unsorted pairs. */
   static of(pairs: Record<string, string>): LabelSet {
     const names = Object.keys(pairs).sort();

@@ -33,6 +33,15 @@ export function normalizeFamilies(families: MetricFamily[]): MetricFamily[] {
   return out;
 }
 
+/** Orders series by {@link LabelSet.sortKey}, falling back to a label-by-label comparison. */
+function bySortKey(a: Orderable, b: Orderable): number {
+  const x = a.labels.sortKey;
+  const y = b.labels.sortKey;
+  if (x === y) return 0;
+  if (!a.labels.sortKeyExact || !b.labels.sortKeyExact) return compareLabels(a.labels, b.labels);
+  return x < y ? -1 : 1;
+}
+
 /** Something that sits in a sorted series list: its labels and whether it is in the last order. */
 export interface Orderable {
   /** Labels that decide the order. */
@@ -54,7 +63,7 @@ export class StableOrder<T extends Orderable> {
       return this.#sorted;
     }
     for (const s of this.#sorted) s.ordered = false;
-    touched.sort((a, b) => compareLabels(a.labels, b.labels));
+    touched.sort(bySortKey);
     for (const s of touched) s.ordered = true;
     this.#sorted = touched;
     return touched;
