@@ -77,7 +77,8 @@ test: deps kernel-fs examples $(TEST_BPF_OBJECTS) $(MARK_LIB) .deno-cache-stamp
 	$(DENO) test --frozen --allow-all --unstable-net src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
-EXAMPLE_NAMES = $(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml))
+EXAMPLES_NEEDING_FEATURES = $(shell sed -n 's/^\([a-z0-9_]*\) .*/\1/p' examples/needs-kernel-features.txt)
+EXAMPLE_NAMES = $(filter-out $(EXAMPLES_NEEDING_FEATURES),$(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml)))
 check-examples: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
 	@for n in $(EXAMPLE_NAMES); do \
 	  $(DENO) run --frozen --allow-ffi=$(FFI_PATHS) --allow-read=examples --allow-env=LOG_TOKENS,LOG_STREAM \
