@@ -30,15 +30,15 @@ kernel-fs:
 	@mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || \
 	  echo "warning: tracefs is not mounted at /sys/kernel/tracing; tracepoint programs cannot attach"
 
-# post_attach_mark (ffi/mark/): a tiny shared object the exporter calls through FFI once every
-# config is attached; programs put uprobes on it. gcc when present, else the clang apt installs.
+# ffi/mark/: our tiny shared object: post_attach_mark (called once every config is attached;
+# programs put uprobes on it) and the capability drop that must run on every thread. gcc when present, else the clang apt installs.
 MARK_LIB := ffi/mark/libebpf_exporter_mark.so
 MARK_CC ?= $(if $(shell command -v gcc 2>/dev/null),gcc,$(BPF_CLANG))
 
 deps: apt-deps deno-deps $(MARK_LIB)
 
-$(MARK_LIB): ffi/mark/post_attach_mark.c | apt-deps
-	$(MARK_CC) -shared -fPIC -O2 -o $@ $<
+$(MARK_LIB): $(wildcard ffi/mark/*.c) | apt-deps
+	$(MARK_CC) -shared -fPIC -O2 -o $@ $^
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -34,6 +34,12 @@ import { lazyPciIds, PCI_IDS_PATH } from "../kernel/pci_ids.ts";
 import * as log from "../log.ts";
 import { VERSION } from "../version.ts";
 import { FlagError, type Flags, helpText, parseFlags } from "./flags.ts";
+import {
+  applyCapabilityPlan,
+  capabilityNames,
+  type CapabilityPlan,
+  parseCapabilities,
+} from "./capabilities.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
 
 /** Exit code for command-line mistakes (as kingpin uses). */
@@ -101,10 +107,12 @@ export async function run(argv: string[]): Promise<number> {
 async function start(flags: Flags): Promise<number> {
   // Accepted for upstream compatibility, not built yet: refuse rather than silently ignore.
   if (flags.webConfigFile) throw new Error("--web.config.file is not supported yet");
-  if (flags.capabilitiesKeep !== "all") {
-    throw new Error(
-      `--capabilities.keep=${flags.capabilitiesKeep} is not supported yet (only "all")`,
-    );
+  let capabilities: CapabilityPlan;
+  try {
+    capabilities = parseCapabilities(flags.capabilitiesKeep);
+  } catch (e) {
+    console.error(`ebpf_exporter: error: ${(e as Error).message}, try --help`);
+    return EXIT_USAGE;
   }
   const { configs, warnings } = await loadConfigs(flags.configDir, flags.configNames);
   for (const w of warnings) log.warn(formatConfigWarning(w));
@@ -118,6 +126,7 @@ async function start(flags: Flags): Promise<number> {
   const { loaded, env } = flags.mapsReplay
     ? await replay(flags.mapsReplay, configs)
     : loadFromKernel(configs, flags);
+  if (!flags.mapsReplay) dropCapabilities(capabilities, env, configs);
 
   const exporter = new Exporter(loaded, env, {
     cacheSize: flags.cacheSize,
@@ -170,6 +179,23 @@ async function start(flags: Flags): Promise<number> {
   await server.shutdown();
   exporter.close();
   return 0;
+}
+
+/**
+ * `--capabilities.keep`: once everything is attached, keep only the named capabilities on every
+ * thread. Kernel symbols are read first, while CAP_SYSLOG still shows their addresses (the
+ * resolver keeps that snapshot when a later re-read shows only zeros).
+ */
+function dropCapabilities(plan: CapabilityPlan, env: DecoderEnv, configs: readonly Config[]): void {
+  if (plan.keepAll) return;
+  const usesSymbols = configs.some((c) =>
+    [...c.counters, ...c.histograms, ...c.spans].some((m) =>
+      m.labels.some((l) => l.decoders.some((d) => d.name === "ksym" || d.name === "kstack"))
+    )
+  );
+  if (usesSymbols && env.symbols instanceof KallsymsResolver) env.symbols.refresh();
+  const kept = applyCapabilityPlan(plan);
+  if (kept !== undefined) log.info(`capabilities kept on every thread: ${capabilityNames(kept)}`);
 }
 
 /** The kernel's decoder env, and every config loaded and attached with it. */
