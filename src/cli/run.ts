@@ -25,7 +25,9 @@ import {
   spanPipelineFor,
 } from "./event_streams.ts";
 import { createHandler } from "../http/handler.ts";
-import { serve } from "../http/serve.ts";
+import { BasicAuth, protectHandler } from "../http/basic_auth.ts";
+import { type RunningServer, serve } from "../http/serve.ts";
+import { loadWebConfig, type WebConfig } from "../http/web_config.ts";
 import { CgroupResolver } from "../kernel/cgroups.ts";
 import { InterfacesResolver } from "../kernel/interfaces.ts";
 import { KallsymsResolver } from "../kernel/kallsyms.ts";
@@ -40,6 +42,7 @@ import {
   type CapabilityPlan,
   parseCapabilities,
 } from "./capabilities.ts";
+import { revokeStartupPermissions } from "./permissions.ts";
 import { notifyReady, notifyStopping } from "./systemd.ts";
 
 /** Exit code for command-line mistakes (as kingpin uses). */
@@ -105,8 +108,6 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function start(flags: Flags): Promise<number> {
-  // Accepted for upstream compatibility, not built yet: refuse rather than silently ignore.
-  if (flags.webConfigFile) throw new Error("--web.config.file is not supported yet");
   let capabilities: CapabilityPlan;
   try {
     capabilities = parseCapabilities(flags.capabilitiesKeep);
@@ -114,6 +115,8 @@ async function start(flags: Flags): Promise<number> {
     console.error(`ebpf_exporter: error: ${(e as Error).message}, try --help`);
     return EXIT_USAGE;
   }
+  // Read before any config or kernel work: a bad web config fails fast and touches nothing.
+  const web = flags.webConfigFile ? await loadWebConfig(flags.webConfigFile) : undefined;
   const { configs, warnings } = await loadConfigs(flags.configDir, flags.configNames);
   for (const w of warnings) log.warn(formatConfigWarning(w));
   if (flags.configStrict && warnings.length > 0) {
@@ -161,9 +164,11 @@ async function start(flags: Flags): Promise<number> {
   streams?.start();
   // Upkeep between scrapes: cgroups created or removed reach cgroup_id_map within a second.
   const upkeep = setInterval(() => exporter.tick(), 1000);
-  const server = await serve(flags.listen, handler);
+  const server = await serveWeb(flags.listen, handler, web);
   log.info(`listening on ${server.address}`);
   notifyReady(`serving ${configs.length} config(s) on ${server.address}`);
+  const revoked = revokeStartupPermissions();
+  if (revoked.length > 0) log.debug(`permissions revoked after start-up: ${revoked.join(", ")}`);
 
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();
@@ -196,6 +201,43 @@ function dropCapabilities(plan: CapabilityPlan, env: DecoderEnv, configs: readon
   if (usesSymbols && env.symbols instanceof KallsymsResolver) env.symbols.refresh();
   const kept = applyCapabilityPlan(plan);
   if (kept !== undefined) log.info(`capabilities kept on every thread: ${capabilityNames(kept)}`);
+}
+
+/**
+ * Serves `handler` as the web config says: TLS (client certificates included), basic auth and
+ * extra headers; plain HTTP without one. A TLS setting the TLS library refuses (a key that does
+ * not match its certificate, say) is reported against the web config file.
+ */
+async function serveWeb(
+  listen: Flags["listen"],
+  handler: (req: Request) => Promise<Response>,
+  web: WebConfig | undefined,
+): Promise<RunningServer> {
+  if (web === undefined) return await serve(listen, handler);
+  const guarded = protectHandler(handler, {
+    auth: web.users.size > 0 ? new BasicAuth(web.users) : undefined,
+    headers: web.headers,
+  });
+  const refused = (reason: string) => log.debug(`client refused: ${reason}`);
+  let server: RunningServer;
+  try {
+    server = await serve(listen, guarded, { tls: web.tls, onClientRefused: refused });
+  } catch (e) {
+    if (!web.tls) throw e;
+    throw new ConfigError({
+      file: web.file,
+      keyPath: "tls_server_config",
+      line: web.tlsLine,
+      expected: "expected a certificate and key the TLS library accepts",
+      found: (e as Error).message,
+    });
+  }
+  const tls = web.tls
+    ? `on (client_auth_type ${web.tls.clientAuth}, min_version ${web.tls.minVersion})`
+    : "off";
+  const auth = web.users.size > 0 ? `on (${web.users.size} user(s))` : "off";
+  log.info(`web config ${web.file}: TLS ${tls}, basic auth ${auth}`);
+  return server;
 }
 
 /** The kernel's decoder env, and every config loaded and attached with it. */

@@ -12,12 +12,20 @@ function envIfGranted(variable: string): string | undefined {
   return Deno.env.get(variable) || undefined;
 }
 
+let socketPath: string | undefined | null = null;
+
+/** `$NOTIFY_SOCKET`, read once (environment permissions are revoked after start-up). */
+function notifySocket(): string | undefined {
+  if (socketPath === null) socketPath = envIfGranted("NOTIFY_SOCKET");
+  return socketPath;
+}
+
 /**
  * Tells systemd the service is ready (`READY=1`) when `$NOTIFY_SOCKET` is set and readable
  * (grant it with `--allow-env=NOTIFY_SOCKET`). Returns whether a notification was sent.
  */
 export function notifyReady(status: string): boolean {
-  const socket = envIfGranted("NOTIFY_SOCKET");
+  const socket = notifySocket();
   if (!socket) return false;
   sendUnixDatagram(socket, `READY=1\nSTATUS=${status}\nMAINPID=${Deno.pid}\n`);
   return true;
@@ -25,6 +33,6 @@ export function notifyReady(status: string): boolean {
 
 /** Tells systemd the service is stopping, when it is listening. */
 export function notifyStopping(): void {
-  const socket = envIfGranted("NOTIFY_SOCKET");
+  const socket = notifySocket();
   if (socket) sendUnixDatagram(socket, "STOPPING=1\n");
 }
