@@ -1,0 +1,35 @@
+import { equal, match } from "#assert";
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("the systemd units pass systemd-analyze verify", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (const unit of ["ebpf_exporter.service", "ebpf_exporter.socket"]) {
+      const text = Deno.readTextFileSync(`${ROOT}/deploy/systemd/${unit}`);
+      Deno.writeTextFileSync(`${dir}/${unit}`, text.replaceAll("/opt/ebpf_exporter", ROOT));
+    }
+    const out = await new Deno.Command("systemd-analyze", {
+      args: ["verify", `${dir}/ebpf_exporter.socket`, `${dir}/ebpf_exporter.service`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    equal(out.code, 0, said);
+    equal(said.trim(), "", said);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("the service grants exactly what its command line and capabilities need", () => {
+  const unit = Deno.readTextFileSync(`${ROOT}/deploy/systemd/ebpf_exporter.service`);
+  match(unit, /^DynamicUser=yes$/m);
+  match(unit, /^NoNewPrivileges=yes$/m);
+  match(unit, /^ProtectSystem=strict$/m);
+  match(unit, /^AmbientCapabilities=CAP_BPF CAP_PERFMON CAP_SYSLOG$/m);
+  match(unit, /^CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYSLOG$/m);
+  match(unit, /--web.listen-address=fd:\/\/3/);
+  match(unit, /--capabilities.keep=cap_syslog/);
+  equal(/--allow-all|--allow-read(?!=)|--allow-ffi(?!=)/.test(unit), false);
+});
