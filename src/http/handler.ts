@@ -3,7 +3,9 @@
  * in-process and mounted on any server (`Deno.serve`, a socket-activated listener, a TLS wrapper).
  *
  * Routes: `/` (landing page), the telemetry path (text exposition), and `/maps` when a maps dumper
- * is given (`--debug`). Only GET and HEAD are served.
+ * is given (`--debug`). Only GET and HEAD are served. A scrape that carries Prometheus'
+ * `X-Prometheus-Scrape-Timeout-Seconds` header gets 503 when gathering takes longer than that,
+ * rather than an answer nobody waits for.
  * @module
  */
 
@@ -24,6 +26,51 @@ export interface HandlerOptions {
   maps?: (format: "text" | "json") => Promise<string>;
   /** Exporter version shown on the landing page. */
   version: string;
+}
+
+/** Request header in which Prometheus sends its scrape timeout, in seconds (e.g. `10`). */
+export const SCRAPE_TIMEOUT_HEADER = "x-prometheus-scrape-timeout-seconds";
+
+/** Longest timer `setTimeout` honours; a longer scrape timeout is treated as none. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The scrape timeout a request asks for, in milliseconds: the {@link SCRAPE_TIMEOUT_HEADER} value
+ * when it is a positive number of seconds, else undefined (no timeout).
+ *
+ * @example
+ * ```ts
+ * import { scrapeTimeoutMs } from "./handler.ts";
+ * scrapeTimeoutMs(new Headers({ "X-Prometheus-Scrape-Timeout-Seconds": "9.5" })); // 9500
+ * ```
+ */
+export function scrapeTimeoutMs(headers: Headers): number | undefined {
+  const text = headers.get(SCRAPE_TIMEOUT_HEADER)?.trim();
+  if (!text || !/^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)) return undefined;
+  const ms = Number(text) * 1000;
+  return ms > 0 && ms <= MAX_TIMER_MS ? ms : undefined;
+}
+
+/** What a gather within a time budget gives: the families, or "timeout". */
+async function gatherWithin(
+  gather: () => Promise<MetricFamily[]>,
+  budgetMs: number | undefined,
+): Promise<MetricFamily[] | "timeout"> {
+  if (budgetMs === undefined) return await gather();
+  const started = performance.now();
+  const pending = gather();
+  pending.catch(() => {}); // failing after the timeout was answered is not an unhandled rejection
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), budgetMs);
+  });
+  try {
+    const result = await Promise.race([pending, expired]);
+    // A collection that blocked the event loop past the budget is late all the same.
+    return performance.now() - started > budgetMs ? "timeout" : result;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const PLAIN = "text/plain; charset=utf-8";
@@ -87,7 +134,9 @@ function streamChunks(
  * Builds the request handler.
  *
  * - `GET|HEAD <telemetryPath>`: 200 with the text exposition (streamed), or 500 naming the error
- *   when gathering fails. HEAD gathers too (so the status is the same) but sends no body.
+ *   when gathering fails. HEAD gathers too (so the status is the same) but sends no body. With
+ *   {@link SCRAPE_TIMEOUT_HEADER}, 503 once gathering takes longer than that (the shared
+ *   collection goes on, for the scrapes that wait for it).
  * - `GET|HEAD /`: the HTML landing page (unless `/` is the telemetry path).
  * - `GET|HEAD /maps`: the maps dump, only when `opts.maps` is set.
  * - Any other method on those paths: 405 with `Allow: GET, HEAD`; any other path: 404.
@@ -104,12 +153,20 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
   const { telemetryPath, gather, maps } = opts;
   const landing = landingPage(opts);
 
-  async function metrics(head: boolean): Promise<Response> {
-    let families: MetricFamily[];
+  async function metrics(head: boolean, budgetMs: number | undefined): Promise<Response> {
+    let families: MetricFamily[] | "timeout";
     let chunks: Iterator<Uint8Array>;
     let first: IteratorResult<Uint8Array>;
     try {
-      families = await gather();
+      families = await gatherWithin(gather, budgetMs);
+      if (families === "timeout") {
+        return httpError(
+          503,
+          `Scrape timed out: gathering metrics took longer than the ${
+            budgetMs! / 1000
+          } s the scraper allows (X-Prometheus-Scrape-Timeout-Seconds)`,
+        );
+      }
       if (head) {
         return new Response(null, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
       }
@@ -152,7 +209,7 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
     if (!head && req.method !== "GET") {
       return Promise.resolve(httpError(405, "Method Not Allowed", { allow: ALLOW }));
     }
-    if (path === telemetryPath) return metrics(head);
+    if (path === telemetryPath) return metrics(head, scrapeTimeoutMs(req.headers));
     if (path === "/maps" && maps !== undefined) {
       return dumpMaps(maps, url.searchParams.get("format") === "json" ? "json" : "text", head);
     }

@@ -1,7 +1,7 @@
 import { equal, ok } from "#assert";
 import { LabelSet, type MetricFamily } from "../metrics/family.ts";
 import { encodeText, TEXT_CONTENT_TYPE } from "../exposition/text.ts";
-import { createHandler, type HandlerOptions } from "./handler.ts";
+import { createHandler, type HandlerOptions, scrapeTimeoutMs } from "./handler.ts";
 
 const FAMILIES: MetricFamily[] = [
   {
@@ -298,4 +298,105 @@ Deno.test("cancelling the body stops the encoder", async () => {
   ok(!first.done && first.value.length > 0);
   await reader.cancel();
   equal(reachedSecond, false);
+});
+
+/** A GET /metrics with Prometheus' scrape timeout header. */
+function scrapeWithin(seconds: string): Request {
+  return new Request("http://localhost:9435/metrics", {
+    headers: { "X-Prometheus-Scrape-Timeout-Seconds": seconds },
+  });
+}
+
+/** A gather that answers after `ms` milliseconds, counting its calls. */
+function slowGather(ms: number) {
+  let calls = 0;
+  return {
+    gather: () => {
+      calls++;
+      return new Promise<MetricFamily[]>((r) => setTimeout(() => r(FAMILIES), ms));
+    },
+    calls: () => calls,
+  };
+}
+
+Deno.test("a scrape slower than X-Prometheus-Scrape-Timeout-Seconds gets 503, at the timeout", async () => {
+  const slow = slowGather(400);
+  const { h } = handler({ gather: slow.gather });
+  const started = performance.now();
+  const res = await h(scrapeWithin("0.05"));
+  const took = performance.now() - started;
+  equal(res.status, 503);
+  ok((await res.text()).includes("0.05 s the scraper allows"));
+  ok(took < 300, `answered after ${took} ms, not when gathering ended`);
+  await new Promise((r) => setTimeout(r, 400)); // let the slow gather finish (no leaked timer)
+});
+
+Deno.test("a scrape within its timeout is served normally", async () => {
+  const slow = slowGather(10);
+  const { h } = handler({ gather: slow.gather });
+  const res = await h(scrapeWithin("5"));
+  equal(res.status, 200);
+  equal(await res.text(), encodeText(FAMILIES));
+});
+
+Deno.test("a gather that blocks the event loop past the timeout is a 503 too", async () => {
+  const { h } = handler({
+    gather: () => {
+      const until = performance.now() + 120;
+      while (performance.now() < until) { /* a synchronous collection */ }
+      return Promise.resolve(FAMILIES);
+    },
+  });
+  equal((await h(scrapeWithin("0.05"))).status, 503);
+});
+
+Deno.test("a gather failing after its scrape timed out is not an unhandled rejection", async () => {
+  const { h } = handler({
+    gather: () => new Promise((_, reject) => setTimeout(() => reject(new Error("late")), 50)),
+  });
+  equal((await h(scrapeWithin("0.01"))).status, 503);
+  await new Promise((r) => setTimeout(r, 100));
+});
+
+Deno.test("without a usable scrape timeout header the scrape waits for gathering", async () => {
+  for (const value of ["", "abc", "-1", "0", "1e12", "Infinity"]) {
+    const slow = slowGather(60);
+    const { h } = handler({ gather: slow.gather });
+    equal((await h(scrapeWithin(value))).status, 200, value);
+  }
+});
+
+Deno.test("scrapeTimeoutMs reads positive decimal seconds only", () => {
+  const of = (v: string) =>
+    scrapeTimeoutMs(new Headers({ "X-Prometheus-Scrape-Timeout-Seconds": v }));
+  equal(of("10"), 10_000);
+  equal(of(" 9.5 "), 9_500);
+  equal(of(".5"), 500);
+  equal(of("1e1"), 10_000);
+  equal(of("0"), undefined);
+  equal(of("-3"), undefined);
+  equal(of("0x10"), undefined);
+  equal(of("NaN"), undefined);
+  equal(of("3e9"), undefined, "longer than a timer can wait");
+  equal(scrapeTimeoutMs(new Headers()), undefined);
+});
+
+Deno.test("concurrent timed-out scrapes share the gather they wait for", async () => {
+  let calls = 0;
+  let inflight: Promise<MetricFamily[]> | undefined;
+  const shared = () => {
+    inflight ??= new Promise<MetricFamily[]>((r) => {
+      calls++;
+      setTimeout(() => r(FAMILIES), 150);
+    }).finally(() => inflight = undefined);
+    return inflight;
+  };
+  const { h } = handler({ gather: shared });
+  const answers = await Promise.all([
+    h(scrapeWithin("0.02")),
+    h(scrapeWithin("5")),
+    h(req("/metrics")),
+  ]);
+  equal(answers.map((r) => r.status).join(","), "503,200,200");
+  equal(calls, 1);
 });

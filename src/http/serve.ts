@@ -1,85 +1,338 @@
 /**
- * Puts the request handler on the network: `Deno.serve` for a host and port, and Node's HTTP
- * server (through Deno's `node:http`) for an inherited socket (`fd://N`, systemd socket
- * activation), since `Deno.serve` cannot adopt a file descriptor.
+ * Puts the request handler on the network, through Deno's Node-compatible HTTP servers: `node:http`
+ * for plain HTTP and `node:https` for TLS, on a host and port or on an inherited socket (`fd://N`,
+ * systemd socket activation).
+ *
+ * Why not `Deno.serve`: in Deno 2.9 it takes a certificate and key but cannot ask for, or verify,
+ * client certificates, nor set the lowest TLS version; it cannot adopt a file descriptor; and it
+ * has no timeout for a client that sends its request head slowly (a slowloris client holds the
+ * connection forever). The Node servers do all of that: `requestCert` / `rejectUnauthorized` / `ca`
+ * / `minVersion` for TLS, and `headersTimeout` / `requestTimeout` / `maxHeaderSize` for hostile
+ * clients. The handler stays a pure `Request -> Response` function; {@link serve} adapts it.
+ *
+ * The limits below bound what one client can hold: every connection either completes a request
+ * head within {@link HEADERS_TIMEOUT_MS} or is cut off, and at most {@link MAX_CONNECTIONS} are
+ * open at once.
  * @module
  */
 
-import { createServer, type IncomingMessage, type ServerResponse } from "#node-http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "#node-http";
+import { createServer as createHttpsServer } from "#node-https";
 import type { ListenAddress } from "../cli/flags.ts";
+import type { ClientAuthType, TlsServerSettings, TlsVersion } from "./web_config.ts";
+
+/** Longest request head (request line and headers) accepted, in bytes; longer gets 431. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Most request headers accepted; more gets 431. */
+export const MAX_HEADER_COUNT = 100;
+/**
+ * Time a client has to send a complete request head, counted from the connection's start (or from
+ * the first byte of a later request on a kept-alive connection). A client that sends nothing, or
+ * trickles its headers (slowloris), gets 408 and is disconnected.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Time a client has to send a whole request (head and any body). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * Time an idle kept-alive connection stays open between requests: longer than the usual scrape
+ * intervals (15 s to 1 m), so a scraper reuses its connection (and its TLS session).
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 90_000;
+/** Time a TLS client has to complete its handshake. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How often open connections are checked against the timeouts: the precision of a cut-off. */
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** Most connections open at once; one more is closed as soon as it is accepted. */
+export const MAX_CONNECTIONS = 4_096;
+
+/** The limits a server applies to its clients; {@link DEFAULT_HTTP_LIMITS} are the constants. */
+export interface HttpLimits {
+  /** See {@link MAX_HEADER_BYTES}. */
+  readonly maxHeaderBytes: number;
+  /** See {@link MAX_HEADER_COUNT}. */
+  readonly maxHeaderCount: number;
+  /** See {@link HEADERS_TIMEOUT_MS}. */
+  readonly headersTimeoutMs: number;
+  /** See {@link REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs: number;
+  /** See {@link KEEP_ALIVE_TIMEOUT_MS}. */
+  readonly keepAliveTimeoutMs: number;
+  /** See {@link TLS_HANDSHAKE_TIMEOUT_MS}. */
+  readonly handshakeTimeoutMs: number;
+  /** See {@link TIMEOUT_CHECK_INTERVAL_MS}. */
+  readonly checkIntervalMs: number;
+  /** See {@link MAX_CONNECTIONS}. */
+  readonly maxConnections: number;
+}
+
+/** The limits the exporter serves with. */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxHeaderBytes: MAX_HEADER_BYTES,
+  maxHeaderCount: MAX_HEADER_COUNT,
+  headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+  handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+  checkIntervalMs: TIMEOUT_CHECK_INTERVAL_MS,
+  maxConnections: MAX_CONNECTIONS,
+};
+
+/** How {@link serve} serves. */
+export interface ServeOptions {
+  /** TLS settings (from `--web.config.file`); absent: plain HTTP. */
+  readonly tls?: TlsServerSettings;
+  /** Overrides of {@link DEFAULT_HTTP_LIMITS} (tests shorten the timeouts). */
+  readonly limits?: Partial<HttpLimits>;
+  /** Told about each client refused before a request: failed handshake, bad certificate, cap. */
+  readonly onClientRefused?: (reason: string) => void;
+}
 
 /** A running server. */
 export interface RunningServer {
-  /** Where it listens, for the log. */
+  /** Where it listens, for the log: `host:port` or `fd://N`. */
   readonly address: string;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
-  /** Stops accepting and waits for open requests to finish. */
+  /** Stops accepting, closes open connections, and resolves once the server has stopped. */
   shutdown(): Promise<void>;
 }
 
 type Handler = (req: Request) => Promise<Response>;
 
-/** Starts serving `handler` on `listen`; resolves once the socket accepts connections. */
-export function serve(listen: ListenAddress, handler: Handler): Promise<RunningServer> {
-  return "fd" in listen ? serveFd(listen.fd, handler) : serveTcp(listen, handler);
+/** The parts of a Node TLS socket the client certificate policy reads. */
+interface PeerSocket {
+  authorized?: boolean;
+  authorizationError?: Error | string | null;
+  getPeerCertificate?: () => Record<string, unknown> | null | undefined;
+  destroy(): void;
 }
 
-function serveTcp(
-  listen: { hostname: string; port: number },
-  handler: Handler,
-): Promise<RunningServer> {
-  // Deno.serve binds before it returns; onListen only silences its default banner.
-  const server = Deno.serve(
-    { hostname: listen.hostname, port: listen.port, onListen() {} },
-    handler,
+const PLAIN = "text/plain; charset=utf-8";
+
+const NODE_TLS_VERSION: Readonly<Record<TlsVersion, "TLSv1.2" | "TLSv1.3">> = {
+  TLS12: "TLSv1.2",
+  TLS13: "TLSv1.3",
+};
+
+/**
+ * Why a TLS client's certificate breaks the policy, or undefined when it does not. The server asks
+ * for a certificate under every policy but `NoClientCert`, and rejects an unverified one during the
+ * handshake only under `RequireAndVerifyClientCert`; the other policies are enforced here, once
+ * the handshake is done and before any request is read.
+ *
+ * @example
+ * ```ts
+ * import { clientCertProblem } from "./serve.ts";
+ * clientCertProblem("RequireAnyClientCert", { getPeerCertificate: () => ({}), destroy() {} });
+ * // "no client certificate (client_auth_type RequireAnyClientCert)"
+ * ```
+ */
+export function clientCertProblem(policy: ClientAuthType, socket: PeerSocket): string | undefined {
+  if (policy === "NoClientCert" || policy === "RequestClientCert") return undefined;
+  const peer = socket.getPeerCertificate?.();
+  const present = peer !== null && peer !== undefined && Object.keys(peer).length > 0;
+  if (!present) {
+    if (policy === "VerifyClientCertIfGiven") return undefined;
+    return `no client certificate (client_auth_type ${policy})`;
+  }
+  if (policy === "RequireAnyClientCert" || socket.authorized === true) return undefined;
+  const why = socket.authorizationError;
+  return `client certificate not verified: ${
+    why instanceof Error ? why.message : String(why ?? "unknown reason")
+  } (client_auth_type ${policy})`;
+}
+
+/** The request target as a URL: origin-form paths on a fixed origin (the Host header is unused). */
+function requestUrl(target: string | undefined): URL {
+  if (target !== undefined && /^https?:\/\//i.test(target)) {
+    try {
+      return new URL(target);
+    } catch {
+      // fall through to the path form
+    }
+  }
+  return new URL(
+    target?.startsWith("/") ? `http://localhost${target}` : "http://localhost/",
   );
-  const addr = server.addr;
-  return Promise.resolve({
-    address: `${addr.hostname}:${addr.port}`,
-    finished: server.finished,
-    shutdown: () => server.shutdown(),
+}
+
+function plain(res: ServerResponse, status: number, text: string, extra = {}): void {
+  res.writeHead(status, { "content-type": PLAIN, connection: "close", ...extra });
+  res.end(text + "\n");
+}
+
+/** Waits until `res` can take more data, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
   });
 }
 
-async function respond(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+async function respond(
+  handler: Handler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limits: HttpLimits,
+): Promise<void> {
+  if (req.rawHeaders.length / 2 > limits.maxHeaderCount) {
+    plain(res, 431, "Request Header Fields Too Large");
+    return;
   }
-  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-  const response = await handler(new Request(url, { method: req.method, headers }));
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  const headers = new Headers();
+  let request: Request;
+  try {
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    }
+    request = new Request(requestUrl(req.url), { method: req.method, headers });
+  } catch {
+    // Methods a Request cannot carry (CONNECT, TRACE, TRACK) are not served, like any but GET/HEAD.
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      plain(res, 405, "Method Not Allowed", { allow: "GET, HEAD" });
+    } else {
+      plain(res, 400, "Bad Request");
+    }
+    return;
+  }
+  const response = await handler(request);
+  const head: Record<string, string> = {};
+  response.headers.forEach((value, name) => head[name] = value);
+  res.writeHead(response.status, head);
   if (response.body) {
-    for await (const chunk of response.body) {
-      if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        // The client went away: stop producing the body.
+        if (res.destroyed) {
+          await reader.cancel();
+          return;
+        }
+        if (!res.write(value)) await drained(res);
+      }
+    } finally {
+      reader.releaseLock();
     }
   }
   res.end();
 }
 
-function serveFd(fd: number, handler: Handler): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      respond(handler, req, res).catch((e) => {
-        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-        res.end(`${(e as Error).message}\n`);
-      });
+function formatAddress(address: unknown, fallback: string): string {
+  const a = address as { address?: string; port?: number; family?: string | number } | null;
+  if (!a || typeof a !== "object" || a.port === undefined) return fallback;
+  const host = String(a.family) === "IPv6" || String(a.family) === "6"
+    ? `[${a.address}]`
+    : a.address;
+  return `${host}:${a.port}`;
+}
+
+/**
+ * Starts serving `handler` on `listen` (plain HTTP, or TLS when `options.tls` is set); resolves
+ * once the socket accepts connections. Requests with more than the allowed header bytes or count
+ * get 431, clients that are too slow get 408 or are disconnected, and TLS clients that break the
+ * client certificate policy are disconnected before any request is read.
+ */
+export function serve(
+  listen: ListenAddress,
+  handler: Handler,
+  options: ServeOptions = {},
+): Promise<RunningServer> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const refused = options.onClientRefused ?? (() => {});
+  const tls = options.tls;
+  const common = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (tls) {
+      const problem = clientCertProblem(tls.clientAuth, req.socket as unknown as PeerSocket);
+      if (problem) {
+        refused(problem);
+        req.socket.destroy();
+        return;
+      }
+    }
+    respond(handler, req, res, limits).catch((e) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      plain(res, 500, `An error has occurred while serving:\n\n${(e as Error).message}`);
     });
-    const finished = new Promise<void>((done) => server.on("close", () => done()));
+  };
+  const server = tls
+    ? createHttpsServer({
+      ...common,
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }),
+      requestCert: tls.clientAuth !== "NoClientCert",
+      rejectUnauthorized: tls.clientAuth === "RequireAndVerifyClientCert",
+      minVersion: NODE_TLS_VERSION[tls.minVersion],
+      maxVersion: NODE_TLS_VERSION[tls.maxVersion],
+      handshakeTimeout: limits.handshakeTimeoutMs,
+    }, onRequest)
+    : createHttpServer(common, onRequest);
+  // Set as properties too: they are the documented knobs after construction.
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // One more than allowed is kept, so that too many headers are seen (and refused), not dropped.
+  server.maxHeadersCount = limits.maxHeaderCount + 1;
+
+  let open = 0;
+  server.on("connection", (socket: { destroy(): void; once(e: "close", f: () => void): void }) => {
+    if (open >= limits.maxConnections) {
+      refused(`connection refused: ${open} connections already open`);
+      socket.destroy();
+      return;
+    }
+    open++;
+    socket.once("close", () => open--);
+  });
+  if (tls) {
+    server.on("secureConnection", (socket: PeerSocket) => {
+      const problem = clientCertProblem(tls.clientAuth, socket);
+      if (problem) {
+        refused(problem);
+        socket.destroy();
+      }
+    });
+    server.on("tlsClientError", (err: Error) => refused(`TLS handshake failed: ${err.message}`));
+  }
+
+  const finished = new Promise<void>((done) => server.on("close", () => done()));
+  const fallback = "fd" in listen ? `fd://${listen.fd}` : `${listen.hostname}:${listen.port}`;
+  return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ fd }, () => {
+    const ready = () => {
       server.off("error", reject);
       resolve({
-        address: `fd://${fd}`,
+        address: "fd" in listen ? fallback : formatAddress(server.address(), fallback),
         finished,
         shutdown: () =>
           new Promise<void>((done) => {
             server.close(() => done());
-            server.closeAllConnections();
+            server.closeAllConnections?.();
           }),
       });
-    });
+    };
+    if ("fd" in listen) server.listen({ fd: listen.fd }, ready);
+    else server.listen({ host: listen.hostname, port: listen.port }, ready);
   });
 }

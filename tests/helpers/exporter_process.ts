@@ -84,7 +84,11 @@ export class ExporterProcess {
     })();
   }
 
-  /** Starts the exporter on a free loopback port and waits until it answers. */
+  /**
+   * Starts the exporter on a free loopback port and waits until it answers. `scheme` is the URL
+   * scheme it serves (`https` under a TLS web config); `ready` replaces the readiness probe (a
+   * plain `fetch` of `/` that must answer 200) for exporters that plain fetch cannot reach.
+   */
   static async start(
     configNames: string,
     {
@@ -92,6 +96,8 @@ export class ExporterProcess {
       extraArgs = [] as string[],
       permissions = undefined as ((listen: string) => string[]) | undefined,
       env = undefined as Record<string, string> | undefined,
+      scheme = "http" as "http" | "https",
+      ready = undefined as ((url: string) => Promise<boolean>) | undefined,
     } = {},
   ): Promise<ExporterProcess> {
     const port = freePort();
@@ -111,12 +117,12 @@ export class ExporterProcess {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    const exporter = new ExporterProcess(child, `http://${listen}`);
-    await exporter.#waitReady();
+    const exporter = new ExporterProcess(child, `${scheme}://${listen}`);
+    await exporter.#waitReady(ready);
     return exporter;
   }
 
-  async #waitReady(): Promise<void> {
+  async #waitReady(ready?: (url: string) => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + 30_000;
     let exited = false;
     this.#done.then(() => exited = true);
@@ -126,9 +132,13 @@ export class ExporterProcess {
         throw new Error(`exporter exited during start-up:\n${this.#stderr}`);
       }
       try {
-        const res = await fetch(`${this.url}/`);
-        await res.body?.cancel();
-        if (res.ok) return;
+        if (ready) {
+          if (await ready(this.url)) return;
+        } else {
+          const res = await fetch(`${this.url}/`);
+          await res.body?.cancel();
+          if (res.ok) return;
+        }
       } catch {
         // not listening yet
       }
