@@ -1,4 +1,4 @@
-import { equal, match } from "#assert";
+import { deepEqual, equal, match } from "#assert";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -32,4 +32,22 @@ Deno.test("the service grants exactly what its command line and capabilities nee
   match(unit, /--web.listen-address=fd:\/\/3/);
   match(unit, /--capabilities.keep=cap_syslog/);
   equal(/--allow-all|--allow-read(?!=)|--allow-ffi(?!=)/.test(unit), false);
+});
+
+Deno.test("the Dockerfile's entrypoint uses the scoped permission set and drops capabilities", () => {
+  const dockerfile = Deno.readTextFileSync(`${ROOT}/Dockerfile`);
+  const start = dockerfile.indexOf("ENTRYPOINT [") + "ENTRYPOINT ".length;
+  const end = dockerfile.indexOf("]\n", start) + 1;
+  const args = JSON.parse(dockerfile.slice(start, end).replaceAll("\\\n", "")) as string[];
+  deepEqual(args.slice(0, 2), ["/usr/local/bin/deno", "run"]);
+  const flags = args.filter((a) => a.startsWith("--allow-"));
+  deepEqual(flags.map((f) => f.split("=")[0]).sort(), [
+    "--allow-env",
+    "--allow-ffi",
+    "--allow-net",
+    "--allow-read",
+  ]);
+  for (const f of flags) match(f, /^--allow-[a-z]+=\S+$/, `${f} is not scoped`);
+  match(args.join(" "), /--capabilities.keep=cap_syslog/);
+  match(dockerfile, /^USER ebpf_exporter$/m);
 });
