@@ -4,6 +4,7 @@
 #   make test    install what is missing, build the examples, run every test (unit + real kernel)
 #   make deps    install the toolchain (apt) and the pinned Deno (npm, in tools/)
 #   make check   deno fmt --check, deno lint, deno check
+#   make compile one executable, permissions baked in (needs dl.deno.land or DENORT_BIN: README)
 #
 # Safe to run twice: installs only what is missing, rebuilds only what changed.
 
@@ -23,7 +24,7 @@ FFI_PATHS = $(shell $(DENO) run --frozen --allow-read --allow-env tools/ffi_path
 RUN_PERMISSIONS = --allow-ffi=$(FFI_PATHS) --allow-read=$(CONFIG_DIR) --allow-net=$(LISTEN) \
 	--allow-env=LOG_TOKENS,LOG_STREAM
 
-.PHONY: deps apt-deps deno-deps kernel-fs run test check-examples check fmt clean
+.PHONY: deps apt-deps deno-deps kernel-fs run test check-examples check fmt clean compile
 
 # Classic tracepoints need tracefs; some machines boot without it mounted.
 kernel-fs:
@@ -85,6 +86,25 @@ check-examples: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
 	    main.ts --config.dir=examples --config.names=$$n --config.check --config.strict || exit 1; \
 	done
 
+# One executable with the scoped permission set baked in (README.md, "Single executable").
+# `deno compile` downloads the denort runtime from dl.deno.land, or takes the one DENORT_BIN names:
+# offline (as in CI) it stops with Deno's "error sending request for url" (make: Error 1). The
+# mark library stays a file on disk (uprobes need a real path): install it at MARK_INSTALL_PATH.
+comma := ,
+space := $(subst ,, )
+COMPILE_OUTPUT ?= ebpf_exporter
+COMPILE_CONFIG_DIR ?= /etc/ebpf_exporter
+MARK_INSTALL_PATH ?= /usr/local/lib/ebpf_exporter/libebpf_exporter_mark.so
+COMPILE_FFI = $(subst $(space),$(comma),$(filter-out %/libebpf_exporter_mark.so,$(subst $(comma), ,$(FFI_PATHS))) $(MARK_INSTALL_PATH))
+compile: deno-deps .deno-cache-stamp
+	$(DENO) compile --frozen \
+	  --allow-ffi=$(COMPILE_FFI) \
+	  --allow-read=$(COMPILE_CONFIG_DIR) \
+	  --allow-net=$(LISTEN) \
+	  --allow-env=LOG_TOKENS,LOG_STREAM,EBPF_EXPORTER_MARK \
+	  --include src/tracing/otlp.ts \
+	  -o $(COMPILE_OUTPUT) main.ts
+
 check: deno-deps
 	$(DENO) fmt --check
 	$(DENO) lint
@@ -94,6 +114,7 @@ fmt: deno-deps
 	$(DENO) fmt
 
 clean: clean-examples
+	rm -f ebpf_exporter
 	rm -f $(MARK_LIB)
 	rm -f $(TEST_BPF_OBJECTS)
 	rm -f .deno-cache-stamp

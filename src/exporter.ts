@@ -19,6 +19,7 @@ import { LabelSet, type MetricFamily } from "./metrics/family.ts";
 import { normalizeFamilies } from "./metrics/gather.ts";
 import { HistogramCollector } from "./metrics/histograms.ts";
 import { PerfEventCounter } from "./metrics/perf_event_counters.ts";
+import { type Clock, SelfMetrics } from "./metrics/self_metrics.ts";
 import type { EventSink } from "./events/streams.ts";
 import { HOST_SPAN_CLOCK } from "./tracing/clock.ts";
 import { type SpanClock, SpanSink, type SpanTarget } from "./tracing/spans.ts";
@@ -35,6 +36,13 @@ export interface ExporterOptions {
   readonly spans?: SpanTarget;
   /** Clocks for span timestamps (default: the host's, through libc). */
   readonly spanClock?: SpanClock;
+  /**
+   * Export the exporter's own scrape and map-read series (`src/metrics/self_metrics.ts`; not in
+   * upstream). The command turns this on; off, the series are exactly upstream's.
+   */
+  readonly selfMetrics?: boolean;
+  /** Millisecond clock the self-observability durations are measured with (tests). */
+  readonly selfMetricsClock?: Clock;
 }
 
 /** A perf_event_array counter and the config it belongs to. */
@@ -56,16 +64,23 @@ export const DEFAULT_SKIP_CACHE_SIZE = 1_000_000;
 
 type Collector = CounterCollector | HistogramCollector;
 
+/** A collector and the config it belongs to. */
+interface CollectorEntry {
+  readonly config: string;
+  readonly collector: Collector;
+}
+
 /** Collects every config's metrics. */
 export class Exporter {
   readonly #loaded: readonly LoadedConfig[];
-  readonly #collectors: Collector[] = [];
+  readonly #collectors: CollectorEntry[] = [];
   readonly #perfCounters: PerfCounterEntry[] = [];
   readonly #spans: SpanEntry[] = [];
   readonly #errors = new Map<string, DecodeErrorCounter>();
   readonly #static: MetricFamily[];
   readonly #programStats: () => boolean;
   readonly #env: DecoderEnv;
+  readonly #self: SelfMetrics | undefined;
   #inflight: Promise<MetricFamily[]> | undefined;
 
   /** Builds collectors; throws (naming config and metric) on a bad decoder config or map. */
@@ -74,6 +89,7 @@ export class Exporter {
     this.#env = env;
     this.#static = staticFamilies(loaded);
     this.#programStats = options.programStats ?? (() => false);
+    this.#self = options.selfMetrics ? new SelfMetrics(options.selfMetricsClock) : undefined;
     const cacheLimits = {
       decoded: options.cacheSize || DEFAULT_CACHE_SIZE,
       skipped: options.skipCacheSize || DEFAULT_SKIP_CACHE_SIZE,
@@ -85,6 +101,11 @@ export class Exporter {
           log.debug(`config ${l.config.name}, metric ${metric}: ${(e as Error).message}`),
       };
       this.#errors.set(l.config.name, errors);
+      this.#self?.addConfig(l.config.name);
+      const source = (name: string) => {
+        const s = l.mapSource(name);
+        return this.#self ? this.#self.timed(l.config.name, s) : s;
+      };
       const build = <T>(kind: string, name: string, make: () => T): T => {
         try {
           return make();
@@ -104,22 +125,24 @@ export class Exporter {
           });
           continue;
         }
-        this.#collectors.push(
-          build(
+        this.#collectors.push({
+          config: l.config.name,
+          collector: build(
             "counter",
             c.name,
-            () => new CounterCollector(c, l.mapSource(c.name), env, errors, cacheLimits),
+            () => new CounterCollector(c, source(c.name), env, errors, cacheLimits),
           ),
-        );
+        });
       }
       for (const h of l.config.histograms) {
-        this.#collectors.push(
-          build(
+        this.#collectors.push({
+          config: l.config.name,
+          collector: build(
             "histogram",
             h.name,
-            () => new HistogramCollector(h, l.mapSource(h.name), env, errors, cacheLimits),
+            () => new HistogramCollector(h, source(h.name), env, errors, cacheLimits),
           ),
-        );
+        });
       }
       for (const span of l.config.spans) {
         this.#spans.push({
@@ -199,21 +222,29 @@ export class Exporter {
   collect(): MetricFamily[] {
     this.tick();
     const families: MetricFamily[] = [...this.#static, attachedFamily(this.#loaded)];
-    for (const collector of this.#collectors) {
+    const self = this.#self;
+    self?.begin();
+    for (const { config, collector } of this.#collectors) {
+      const started = self ? self.clock() : 0;
+      let family: MetricFamily | undefined;
       try {
-        const family = collector.collect();
+        family = collector.collect();
         if (family) families.push(family);
       } catch (e) {
         log.warn(`reading map ${collector.source.name}: ${(e as Error).message}`);
       }
+      self?.collected(config, started, family);
     }
-    for (const { counter } of this.#perfCounters) {
+    for (const { loaded, counter } of this.#perfCounters) {
+      const started = self ? self.clock() : 0;
       const family = counter.collect();
       if (family) families.push(family);
+      self?.collected(loaded.config.name, started, family);
     }
     if (this.#perfCounters.length > 0) families.push(this.#lostFamily());
     families.push(decoderErrorsFamily(this.#errors));
     if (this.#programStats()) families.push(...programStatsFamilies(this.#loaded));
+    if (self) families.push(...self.families());
     return normalizeFamilies(families);
   }
 

@@ -136,6 +136,7 @@ async function start(flags: Flags): Promise<number> {
     skipCacheSize: flags.skipCacheSize,
     programStats: flags.mapsReplay ? () => false : bpfStatsEnabled,
     spans,
+    selfMetrics: true, // scrape and map-read timings, map fill (not upstream series)
   });
   const streams = flags.mapsReplay ? undefined : openEventStreams(exporter);
   if (flags.configCheck) {
