@@ -24,7 +24,7 @@ FFI_PATHS = $(shell $(DENO) run --frozen --allow-read --allow-env tools/ffi_path
 RUN_PERMISSIONS = --allow-ffi=$(FFI_PATHS) --allow-read=$(CONFIG_DIR) --allow-net=$(LISTEN) \
 	--allow-env=LOG_TOKENS,LOG_STREAM
 
-.PHONY: deps apt-deps deno-deps kernel-fs run test check-examples check fmt clean compile
+.PHONY: deps apt-deps deno-deps kernel-fs run test check-examples check fmt clean proto compile
 
 # Classic tracepoints need tracefs; some machines boot without it mounted.
 kernel-fs:
@@ -127,3 +127,10 @@ bench/fixtures/%.bpf.o: bench/fixtures/%.bpf.c $(BPF_HEADERS)
 	$(BPF_STRIP) -g $@
 bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o
 	$(DENO) run --frozen -A bench/scrape.ts $(BENCH_FLAGS)
+
+# Regenerates src/exposition/gen/metrics_pb.ts from the metrics.proto of Debian's
+# golang-github-prometheus-client-model-dev, with protoc (protobuf-compiler) and the protoc-gen-es
+# pinned in tools/proto/ (installed into a temporary directory). The output is committed: building,
+# running and testing never need protoc.
+proto: deno-deps
+	bash tools/gen_proto.sh

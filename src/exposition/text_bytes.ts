@@ -18,7 +18,9 @@ const SPACE = 32;
 const CLOSE_BRACE = 125;
 const COMMA = 44;
 
-function labelBytes(labels: LabelSet): Uint8Array {
+/** The `a="x",b="y"` fragment of a label set as UTF-8, memoised on the set (shared by the text
+ * encoders: OpenMetrics escapes label values exactly as text 0.0.4 does). */
+export function labelBytes(labels: LabelSet): Uint8Array {
   let b = labels.renderedBytes;
   if (b === undefined) {
     b = utf8.encode(renderLabels(labels));
@@ -27,8 +29,8 @@ function labelBytes(labels: LabelSet): Uint8Array {
   return b;
 }
 
-/** A growable write position over the current chunk. */
-class ChunkWriter {
+/** A growable write position over the current chunk (also used by `openmetrics.ts`). */
+export class ChunkWriter {
   buf: Uint8Array;
   pos = 0;
 
@@ -44,12 +46,14 @@ class ChunkWriter {
     this.buf = bigger;
   }
 
+  /** Appends bytes. */
   bytes(b: Uint8Array): void {
     this.room(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
+  /** Appends one byte. */
   byte(c: number): void {
     this.room(1);
     this.buf[this.pos++] = c;

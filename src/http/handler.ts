@@ -2,15 +2,23 @@
  * The exporter's HTTP request handler: a pure `Request -> Response` function, so it can be tested
  * in-process and mounted on any server (`Deno.serve`, a socket-activated listener, a TLS wrapper).
  *
- * Routes: `/` (landing page), the telemetry path (text exposition), and `/maps` when a maps dumper
- * is given (`--debug`). Only GET and HEAD are served. A scrape that carries Prometheus'
- * `X-Prometheus-Scrape-Timeout-Seconds` header gets 503 when gathering takes longer than that,
- * rather than an answer nobody waits for.
+ * Routes: `/` (landing page), the telemetry path (text 0.0.4, OpenMetrics or delimited protobuf,
+ * as the `Accept` header asks; gzip when `Accept-Encoding` allows: `exposition/negotiate.ts`), and
+ * `/maps` when a maps dumper is given (`--debug`). Only GET and HEAD are served. A scrape that
+ * carries Prometheus' `X-Prometheus-Scrape-Timeout-Seconds` header gets 503 when gathering takes
+ * longer than that, rather than an answer nobody waits for.
  * @module
  */
 
 import type { MetricFamily } from "../metrics/family.ts";
-import { TEXT_CONTENT_TYPE } from "../exposition/text.ts";
+import {
+  type ExpositionFormat,
+  negotiate,
+  type Negotiated,
+  negotiateEncoding,
+} from "../exposition/negotiate.ts";
+import { openMetricsByteChunks } from "../exposition/openmetrics.ts";
+import { protobufByteChunks } from "../exposition/protobuf_bytes.ts";
 import { textByteChunks } from "../exposition/text_bytes.ts";
 
 /** What {@link createHandler} needs to serve requests. */
@@ -107,6 +115,15 @@ ${maps}</body>
 `;
 }
 
+/** The byte-chunk encoder of each exposition format. */
+const ENCODERS: Readonly<
+  Record<ExpositionFormat, (families: Iterable<MetricFamily>) => Iterator<Uint8Array>>
+> = {
+  text: textByteChunks,
+  openmetrics: openMetricsByteChunks,
+  protobuf: protobufByteChunks,
+};
+
 /** Wraps a chunk iterator (whose first chunk was already taken) in a byte stream. */
 function streamChunks(
   first: Uint8Array | undefined,
@@ -133,8 +150,10 @@ function streamChunks(
 /**
  * Builds the request handler.
  *
- * - `GET|HEAD <telemetryPath>`: 200 with the text exposition (streamed), or 500 naming the error
- *   when gathering fails. HEAD gathers too (so the status is the same) but sends no body. With
+ * - `GET|HEAD <telemetryPath>`: 200 with the exposition in the negotiated format (streamed, and
+ *   gzip-compressed as it streams when negotiated; `Content-Type` and `Content-Encoding` as the Go
+ *   client sets them), or 500 naming the error when gathering fails. HEAD gathers too (so the
+ *   status is the same) and sends the same headers, but no body. With
  *   {@link SCRAPE_TIMEOUT_HEADER}, 503 once gathering takes longer than that (the shared
  *   collection goes on, for the scrapes that wait for it).
  * - `GET|HEAD /`: the HTML landing page (unless `/` is the telemetry path).
@@ -153,7 +172,14 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
   const { telemetryPath, gather, maps } = opts;
   const landing = landingPage(opts);
 
-  async function metrics(head: boolean, budgetMs: number | undefined): Promise<Response> {
+  async function metrics(
+    head: boolean,
+    budgetMs: number | undefined,
+    chosen: Negotiated,
+    gzip: boolean,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { "content-type": chosen.contentType };
+    if (gzip) headers["content-encoding"] = "gzip";
     let families: MetricFamily[] | "timeout";
     let chunks: Iterator<Uint8Array>;
     let first: IteratorResult<Uint8Array>;
@@ -167,11 +193,9 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
           } s the scraper allows (X-Prometheus-Scrape-Timeout-Seconds)`,
         );
       }
-      if (head) {
-        return new Response(null, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
-      }
+      if (head) return new Response(null, { status: 200, headers });
       // Encode the first chunk eagerly so that an encoding failure is still a clean 500.
-      chunks = textByteChunks(families);
+      chunks = ENCODERS[chosen.format](families);
       first = chunks.next();
     } catch (err) {
       return httpError(
@@ -180,8 +204,18 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
           errorText(err),
       );
     }
+    if (gzip) {
+      // Compressed as it streams; an empty exposition is still a (valid, empty) gzip stream.
+      const gzipStream = new CompressionStream("gzip") as ReadableWritablePair<
+        Uint8Array<ArrayBuffer>,
+        Uint8Array
+      >;
+      const body = streamChunks(first.done ? undefined : first.value, chunks)
+        .pipeThrough(gzipStream);
+      return new Response(body, { status: 200, headers });
+    }
     const body = first.done ? null : streamChunks(first.value, chunks);
-    return new Response(body, { status: 200, headers: { "content-type": TEXT_CONTENT_TYPE } });
+    return new Response(body, { status: 200, headers });
   }
 
   async function dumpMaps(
@@ -209,7 +243,11 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
     if (!head && req.method !== "GET") {
       return Promise.resolve(httpError(405, "Method Not Allowed", { allow: ALLOW }));
     }
-    if (path === telemetryPath) return metrics(head, scrapeTimeoutMs(req.headers));
+    if (path === telemetryPath) {
+      const chosen = negotiate(req.headers.get("accept"));
+      const gzip = negotiateEncoding(req.headers.get("accept-encoding")) === "gzip";
+      return metrics(head, scrapeTimeoutMs(req.headers), chosen, gzip);
+    }
     if (path === "/maps" && maps !== undefined) {
       return dumpMaps(maps, url.searchParams.get("format") === "json" ? "json" : "text", head);
     }

@@ -1,6 +1,13 @@
-import { equal, ok } from "#assert";
+import { deepEqual, equal, ok } from "#assert";
 import { LabelSet, type MetricFamily } from "../metrics/family.ts";
 import { encodeText, TEXT_CONTENT_TYPE } from "../exposition/text.ts";
+import { encodeOpenMetrics, OPENMETRICS_1_0_0_CONTENT_TYPE } from "../exposition/openmetrics.ts";
+import {
+  decodeProtobuf,
+  encodeProtobuf,
+  PROTOBUF_CONTENT_TYPE,
+  toProtoFamily,
+} from "../exposition/protobuf.ts";
 import { createHandler, type HandlerOptions, scrapeTimeoutMs } from "./handler.ts";
 
 const FAMILIES: MetricFamily[] = [
@@ -399,4 +406,172 @@ Deno.test("concurrent timed-out scrapes share the gather they wait for", async (
   ]);
   equal(answers.map((r) => r.status).join(","), "503,200,200");
   equal(calls, 1);
+});
+
+/** Accept headers as Prometheus sends them. */
+const PROMETHEUS_3_ACCEPT =
+  "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+const PROTO_ACCEPT =
+  "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1";
+
+const HISTOGRAMS: MetricFamily[] = [
+  ...FAMILIES,
+  {
+    name: "ebpf_exporter_bio_latency_seconds",
+    help: "Block IO latency",
+    type: "histogram",
+    bounds: [1e-6, 2e-6, 4e-6],
+    series: [{
+      labels: LabelSet.of({ device: "sda" }),
+      cumulative: Float64Array.of(1, 3, 3),
+      count: 3,
+      sum: 4e-6,
+    }],
+  },
+];
+
+function scrape(headers: Record<string, string>, method = "GET"): Request {
+  return new Request("http://localhost:9435/metrics", { method, headers });
+}
+
+async function gunzip(res: Response): Promise<Uint8Array> {
+  const plain = res.body!.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(plain).arrayBuffer());
+}
+
+Deno.test("GET /metrics speaks OpenMetrics to Prometheus 3.x, echoing its escaping", async () => {
+  const { h } = handler({ gather: () => Promise.resolve(HISTOGRAMS) });
+  const res = await h(scrape({ accept: PROMETHEUS_3_ACCEPT }));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), OPENMETRICS_1_0_0_CONTENT_TYPE + "; escaping=allow-utf-8");
+  equal(res.headers.get("content-encoding"), null);
+  const body = await res.text();
+  equal(body, encodeOpenMetrics(HISTOGRAMS));
+  ok(body.endsWith("# EOF\n"));
+});
+
+Deno.test("GET /metrics speaks delimited protobuf with native histograms when asked", async () => {
+  const { h } = handler({ gather: () => Promise.resolve(HISTOGRAMS) });
+  const res = await h(scrape({ accept: PROTO_ACCEPT }));
+  equal(res.headers.get("content-type"), PROTOBUF_CONTENT_TYPE);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  deepEqual(bytes, encodeProtobuf(HISTOGRAMS));
+  const decoded = decodeProtobuf(bytes);
+  deepEqual(decoded, HISTOGRAMS.map(toProtoFamily));
+  const histogram = decoded[1].metric[0].histogram!;
+  deepEqual(histogram.positiveSpan.map((s) => [s.offset, s.length]), [[-20, 2]]);
+  deepEqual(histogram.positiveDelta, [1n, 1n]);
+});
+
+Deno.test("an unknown Accept header gets text", async () => {
+  const { h } = handler();
+  const res = await h(scrape({ accept: "application/json" }));
+  equal(res.headers.get("content-type"), TEXT_CONTENT_TYPE);
+  equal(await res.text(), encodeText(FAMILIES));
+});
+
+for (
+  const [name, accept, expected] of [
+    ["text", "*/*", () => new TextEncoder().encode(encodeText(HISTOGRAMS))],
+    [
+      "OpenMetrics",
+      PROMETHEUS_3_ACCEPT,
+      () => new TextEncoder().encode(encodeOpenMetrics(HISTOGRAMS)),
+    ],
+    ["protobuf", PROTO_ACCEPT, () => encodeProtobuf(HISTOGRAMS)],
+  ] as const
+) {
+  Deno.test(`gzip round trip: ${name}`, async () => {
+    const { h } = handler({ gather: () => Promise.resolve(HISTOGRAMS) });
+    const res = await h(scrape({ accept, "accept-encoding": "gzip" }));
+    equal(res.status, 200);
+    equal(res.headers.get("content-encoding"), "gzip");
+    deepEqual(await gunzip(res), expected());
+  });
+}
+
+Deno.test("gzip streams a large exposition, compressed, in several chunks", async () => {
+  const series = Array.from({ length: 30000 }, (_, i) => ({
+    labels: LabelSet.of({ id: String(i) }),
+    value: i,
+  }));
+  const fams: MetricFamily[] = [{ name: "big_total", help: "Big.", type: "counter", series }];
+  const { h } = handler({ gather: () => Promise.resolve(fams) });
+  const res = await h(scrape({ "accept-encoding": "gzip, deflate, br" }));
+  equal(res.headers.get("content-encoding"), "gzip");
+  const [forSize, forContent] = res.body!.tee();
+  let compressed = 0;
+  let chunks = 0;
+  for await (const chunk of forSize) {
+    compressed += chunk.length;
+    chunks++;
+  }
+  const text = new TextDecoder().decode(
+    await gunzip(new Response(forContent)),
+  );
+  equal(text, encodeText(fams));
+  ok(chunks > 1, `${chunks} chunks`);
+  ok(compressed < text.length / 3, `${compressed} compressed bytes for ${text.length}`);
+});
+
+Deno.test("gzip of an empty exposition is a valid empty gzip stream", async () => {
+  const { h } = handler({ gather: () => Promise.resolve([]) });
+  const res = await h(scrape({ "accept-encoding": "gzip" }));
+  equal(res.status, 200);
+  equal(res.headers.get("content-encoding"), "gzip");
+  equal((await gunzip(res)).length, 0);
+});
+
+Deno.test("no gzip unless it beats identity (client_golang's negotiation)", async () => {
+  const { h } = handler();
+  for (const enc of ["identity", "gzip;q=0", "br", "*", "gzip, identity"]) {
+    const res = await h(scrape({ "accept-encoding": enc }));
+    equal(res.headers.get("content-encoding"), null, enc);
+    equal(await res.text(), encodeText(FAMILIES), enc);
+  }
+});
+
+Deno.test("HEAD /metrics: the negotiated headers, no body", async () => {
+  const { h, gathers } = handler();
+  const res = await h(scrape({ accept: PROMETHEUS_3_ACCEPT, "accept-encoding": "gzip" }, "HEAD"));
+  equal(res.status, 200);
+  equal(res.headers.get("content-type"), OPENMETRICS_1_0_0_CONTENT_TYPE + "; escaping=allow-utf-8");
+  equal(res.headers.get("content-encoding"), "gzip");
+  equal(res.body, null);
+  equal(gathers(), 1);
+});
+
+Deno.test("errors stay plain text whatever was negotiated", async () => {
+  const { h } = handler({ gather: () => Promise.reject(new Error("boom")) });
+  const res = await h(scrape({ accept: PROTO_ACCEPT, "accept-encoding": "gzip" }));
+  equal(res.status, 500);
+  equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+  equal(res.headers.get("content-encoding"), null);
+  ok((await res.text()).includes("boom"));
+});
+
+Deno.test("cancelling a gzip body stops the encoder", async () => {
+  let reachedSecond = false;
+  const big = Array.from({ length: 40000 }, (_, i) => ({
+    labels: LabelSet.of({ id: String(i) }),
+    value: i,
+  }));
+  const fams: MetricFamily[] = [
+    { name: "big", help: "Big.", type: "counter", series: big },
+    {
+      name: "later",
+      help: "Later.",
+      type: "gauge",
+      get series() {
+        reachedSecond = true;
+        return [];
+      },
+    },
+  ];
+  const { h } = handler({ gather: () => Promise.resolve(fams) });
+  const res = await h(scrape({ "accept-encoding": "gzip" }));
+  const reader = res.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  equal(reachedSecond, false);
 });
