@@ -192,3 +192,16 @@ Deno.test("bounds that do not double, or are not finite, get no native buckets",
   equal(of([2 ** 1023, Infinity]), undefined);
   deepEqual(of([0, 1, 2]), { zeroBucket: true, first: 1, offset: 0, exact: true, scale: 1 });
 });
+
+Deno.test("a linear histogram whose bounds happen to double gets no native buckets", () => {
+  const family = {
+    name: "h",
+    help: "",
+    type: "histogram" as const,
+    bounds: [1, 2],
+    series: [],
+    bucketType: "linear" as const,
+  };
+  equal(nativeLayout(family), undefined);
+  equal(nativeLayout({ ...family, bucketType: "exp2" as const }) !== undefined, true);
+});

@@ -86,6 +86,8 @@ export interface HistogramFamily {
   readonly type: "histogram";
   /** Upper bounds of the classic buckets, ascending, without `+Inf`. */
   readonly bounds: readonly number[];
+  /** The config's bucket layout, when known (only exp2 and exp2zero get native buckets). */
+  readonly bucketType?: "exp2" | "exp2zero" | "linear" | "fixed";
   /** Series in a stable order. */
   readonly series: readonly HistogramSeries[];
   /** The series are already in Go-client order (by label values). */

@@ -140,6 +140,7 @@ export class HistogramCollector {
       help: this.config.help,
       type: "histogram",
       bounds: this.#layout.bounds,
+      bucketType: this.config.bucketType,
       series,
       sorted: true,
     };
