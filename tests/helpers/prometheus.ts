@@ -226,14 +226,17 @@ export class TextFormatProxy {
   requests = 0;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
 
-  /** Listens on a free loopback port and forwards every GET to `target` (`http://host:port`). */
-  constructor(readonly target: string) {
+  /**
+   * Listens on a free loopback port and forwards every GET to `target` (`http://host:port`),
+   * asking it for the `accept` format instead of what the scraper asked for.
+   */
+  constructor(readonly target: string, readonly accept = "text/plain;version=0.0.4") {
     this.#server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
       this.acceptSeen = req.headers.get("accept") ?? undefined;
       this.requests++;
       const url = new URL(req.url);
       const headers = new Headers(req.headers);
-      headers.set("accept", "text/plain;version=0.0.4");
+      headers.set("accept", this.accept);
       headers.delete("host");
       headers.delete("accept-encoding"); // fetch would decompress, and the header would lie
       const res = await fetch(`${this.target}${url.pathname}${url.search}`, { headers });
