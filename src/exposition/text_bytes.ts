@@ -25,6 +25,9 @@ export function labelBytes(labels: LabelSet): Uint8Array {
   if (b === undefined) {
     b = utf8.encode(renderLabels(labels));
     labels.renderedBytes = b;
+    // Only the bytes are kept: the string form costs as much again per series and is rebuilt on
+    // demand by the (test-only) string encoder.
+    labels.rendered = undefined;
   }
   return b;
 }
