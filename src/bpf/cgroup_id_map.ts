@@ -6,6 +6,7 @@
  */
 
 import type { CgroupIdMapConfig } from "../config/types.ts";
+import { type CompiledPattern, compilePattern } from "../decoders/regexp.ts";
 import type { CgroupEntry } from "../kernel/cgroups.ts";
 
 /** What the sync needs from the cgroup index. */
@@ -26,7 +27,7 @@ export interface CgroupMapWriter {
 
 /** Keeps one `cgroup_id_map` in step with the live cgroups. */
 export class CgroupIdMapSync {
-  readonly #patterns: RegExp[];
+  readonly #patterns: CompiledPattern[];
   readonly #present = new Map<bigint, CgroupEntry>();
   #generation = -1;
 
@@ -36,9 +37,10 @@ export class CgroupIdMapSync {
     readonly cgroups: LiveCgroups,
     readonly writer: CgroupMapWriter,
   ) {
+    // Go (RE2) syntax with linear-time matching: cgroup paths are named by whoever creates them.
     this.#patterns = config.regexps.map((r) => {
       try {
-        return new RegExp(r);
+        return compilePattern(r);
       } catch (e) {
         throw new Error(
           `cgroup_id_map ${config.name}: bad regexp ${JSON.stringify(r)}: ${(e as Error).message}`,
@@ -60,7 +62,9 @@ export class CgroupIdMapSync {
     const wanted = new Map<bigint, CgroupEntry>();
     for (const cgroup of live) {
       if (cgroup.version !== 2) continue;
-      if (this.#patterns.some((p) => p.test(cgroup.path))) wanted.set(cgroup.id, cgroup);
+      if (this.#patterns.some((p) => p.match(cgroup.path) !== null)) {
+        wanted.set(cgroup.id, cgroup);
+      }
     }
     for (const [id, cgroup] of this.#present) {
       if (!wanted.has(id)) {

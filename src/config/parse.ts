@@ -10,9 +10,11 @@
  */
 
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -21,6 +23,7 @@ import {
   YAMLMap,
   YAMLSeq,
 } from "yaml";
+import { bucketLayout } from "../metrics/buckets.ts";
 import { ConfigError, type ConfigWarning } from "./errors.ts";
 import type {
   BucketType,
@@ -56,6 +59,20 @@ export function yaml11Integer(text: string): number | undefined {
   if (!Number.isFinite(value)) return undefined;
   return m[1] === "-" ? -value : value;
 }
+
+/**
+ * Most keys merge keys (`<<: *anchor`) may bring into one document, counted over every merge: a
+ * mapping that merges two aliases of a mapping that merges two aliases ... doubles per line, so
+ * without a bound 30 lines of YAML would keep the loader busy for hours.
+ */
+export const MAX_MERGED_KEYS = 100_000;
+
+/**
+ * Most buckets an exp2, exp2zero or linear histogram may have (`bucket_max - bucket_min + 1`): far
+ * above any useful layout, low enough that a typo such as `bucket_max: 1000000000000` is an error
+ * and not an exporter that allocates until it dies.
+ */
+export const MAX_HISTOGRAM_BUCKETS = 65_536;
 
 /** `flush_interval` when the counter does not set one: one hour, in milliseconds. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 3_600_000;
@@ -187,16 +204,51 @@ interface Fields {
   readonly entries: ReadonlyMap<string, Entry>;
 }
 
+/**
+ * The node each alias of `doc` refers to: the last node before it in document order that carries
+ * its anchor, as `Alias.resolve` finds it. `Alias.resolve` walks the whole document on every call,
+ * which made a config with a few thousand aliases take minutes to load; this is one pass, and
+ * iterative, so nesting depth does not matter.
+ */
+function aliasTargets(doc: Document): Map<Alias, Value> {
+  const targets = new Map<Alias, Value>();
+  const anchors = new Map<string, Value>();
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target !== undefined) targets.set(node, target);
+    } else if (isScalar(node) || isMap(node) || isSeq(node)) {
+      if (node.anchor) anchors.set(node.anchor, node);
+      if (isScalar(node)) continue;
+      // Pre-order, keys before values: pushed in reverse so that they pop in document order.
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const item: unknown = node.items[i];
+        if (isPair(item)) stack.push(item.value, item.key);
+        else stack.push(item);
+      }
+    }
+  }
+  return targets;
+}
+
 /** Walks one parsed document, collecting warnings and throwing {@link ConfigError}s. */
 class Walker {
   readonly warnings: ConfigWarning[] = [];
   readonly #seenWarnings = new Set<string>();
+  /** Keys brought in by merge keys so far (see {@link MAX_MERGED_KEYS}). */
+  #mergedKeys = 0;
+  /** The node each alias refers to. */
+  readonly #aliases: ReadonlyMap<Alias, Value>;
 
   constructor(
     readonly file: string,
     readonly doc: Document,
     readonly lines: LineCounter,
-  ) {}
+  ) {
+    this.#aliases = aliasTargets(doc);
+  }
 
   lineOf(node: unknown): number | undefined {
     const range = (node as { range?: readonly number[] | null } | null | undefined)?.range;
@@ -218,12 +270,9 @@ class Walker {
     this.warnings.push(warning);
   }
 
-  /** Follows aliases; `null` for a missing node. */
+  /** Follows an alias; `null` for a missing node. */
   resolve(node: unknown): Value | null {
-    let current = node;
-    for (let depth = 0; isAlias(current) && depth < 64; depth++) {
-      current = current.resolve(this.doc);
-    }
+    const current = isAlias(node) ? this.#aliases.get(node) : node;
     if (isScalar(current) || isMap(current) || isSeq(current)) return current;
     return null;
   }
@@ -254,7 +303,20 @@ class Walker {
    */
   entries(map: YAMLMap, path: string, depth = 0): Entry[] {
     if (depth > 32) this.fail(path, this.lineOf(map), "expected merge keys nested at most 32 deep");
-    const own: Entry[] = [];
+    if (depth > 0) {
+      // Aliases let a few lines merge a mapping 2^32 times over; bound the whole document's work.
+      this.#mergedKeys += map.items.length;
+      if (this.#mergedKeys > MAX_MERGED_KEYS) {
+        this.fail(
+          path,
+          this.lineOf(map),
+          `expected merge keys (<<) to bring in at most ${MAX_MERGED_KEYS} keys per document`,
+          "more (merged aliases that refer to merged aliases?)",
+        );
+      }
+    }
+    // Keyed by key text, in file order; a repeated key moves to the end (Map re-insertion).
+    const own = new Map<string, Entry>();
     const merged: Entry[] = [];
     for (const pair of map.items) {
       const keyNode = this.resolve(pair.key);
@@ -276,7 +338,7 @@ class Walker {
               this.describe(source),
             );
           }
-          merged.push(...this.entries(source, path, depth + 1));
+          for (const entry of this.entries(source, path, depth + 1)) merged.push(entry);
         }
         continue;
       }
@@ -289,20 +351,19 @@ class Walker {
         ...(keyLine === undefined ? {} : { keyLine }),
         ...(line === undefined ? {} : { line }),
       };
-      const earlier = own.findIndex((previous) => previous.key === key);
-      if (earlier >= 0) {
-        const ignored = own[earlier];
+      const ignored = own.get(key);
+      if (ignored !== undefined) {
         this.warn(
           ignored.path,
           ignored.keyLine,
           `duplicate key ${JSON.stringify(key)} (ignored; the one on line ${keyLine} wins)`,
         );
-        own.splice(earlier, 1);
+        own.delete(key);
       }
-      own.push(entry);
+      own.set(key, entry);
     }
-    const seen = new Set(own.map((entry) => entry.key));
-    const result = [...own];
+    const seen = new Set(own.keys());
+    const result = [...own.values()];
     for (const entry of merged) {
       if (seen.has(entry.key)) continue;
       seen.add(entry.key);
@@ -727,6 +788,14 @@ function parseHistogram(
         `bucket_max ${bucketMax} < bucket_min ${bucketMin}`,
       );
     }
+    if (bucketMax - bucketMin + 1 > MAX_HISTOGRAM_BUCKETS) {
+      walker.fail(
+        maxEntry.path,
+        maxEntry.line,
+        `expected at most ${MAX_HISTOGRAM_BUCKETS} buckets (bucket_max - bucket_min + 1)`,
+        `${bucketMax - bucketMin + 1} buckets (bucket_min ${bucketMin}, bucket_max ${bucketMax})`,
+      );
+    }
   }
 
   const histogram: HistogramConfig = {
@@ -739,7 +808,35 @@ function parseHistogram(
     bucketKeys,
     labels,
   };
+  checkBucketBounds(walker, histogram, fields);
   return fields.line === undefined ? histogram : { ...histogram, line: fields.line };
+}
+
+/**
+ * Fails unless the histogram's upper bounds are finite and increasing. Otherwise two buckets would
+ * share an `le` (`2^1024` and up are all `+Inf`, `2^-1075` and below all `0`; exp2zero puts
+ * bucket 0 at 0, below bucket -1) and the exposition would hold the same series twice.
+ */
+function checkBucketBounds(walker: Walker, histogram: HistogramConfig, fields: Fields): void {
+  const { keys, bounds } = bucketLayout(histogram);
+  for (let i = 0; i < bounds.length; i++) {
+    const finite = Number.isFinite(bounds[i]);
+    if (finite && (i === 0 || bounds[i] > bounds[i - 1])) continue;
+    const fixed = histogram.bucketType === "fixed";
+    const keysEntry = fields.entries.get("bucket_keys");
+    const entry = fixed ? undefined : fields.entries.get(finite ? "bucket_min" : "bucket_max") ??
+      fields.entries.get("bucket_multiplier");
+    const m = histogram.bucketMultiplier;
+    const found = finite
+      ? `bucket ${keys[i]} has bound ${bounds[i]}, bucket ${keys[i - 1]} ${bounds[i - 1]}`
+      : `bucket ${keys[i]} has bound ${bounds[i]}`;
+    walker.fail(
+      fixed ? itemPath(keysEntry!.path, i) : entry?.path ?? fields.path,
+      fixed ? keysEntry!.line : entry?.line ?? fields.line,
+      `expected finite, increasing bucket bounds (${histogram.bucketType} with bucket_multiplier ${m})`,
+      found,
+    );
+  }
 }
 
 function parseSpan(

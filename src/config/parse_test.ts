@@ -1089,6 +1089,129 @@ Deno.test("merge keys: explicit keys win, errors in merged nodes point at the an
   assert.deepEqual(inline.warnings, []);
 });
 
+Deno.test("merge keys: an alias bomb is a ConfigError, not hours of work (fuzz regression)", () => {
+  // Each line merges the previous mapping twice: 2^30 merges from 31 lines.
+  let source = "l0: &l0 {x: 1, y: 2}\n";
+  for (let i = 1; i <= 30; i++) source += `l${i}: &l${i} {<<: [*l${i - 1}, *l${i - 1}]}\n`;
+  const started = performance.now();
+  const caught = fails(
+    source + "metrics: {<<: *l30}\n",
+    "metrics: expected merge keys (<<) to bring in at most 100000 keys per document",
+  );
+  assert.ok(caught.line !== undefined);
+  assert.ok(performance.now() - started < 2000, "the bound stops the expansion early");
+  // A mapping that merges itself twice runs into the nesting bound (it used to be 2^32 calls).
+  fails("m: &m {a: 1, <<: [*m, *m]}\nmetrics: *m\n", "expected merge keys nested at most 32 deep");
+  // Ordinary merges stay well under the bound.
+  const base = "base: &base {help: Base help}\nmetrics:\n  counters:\n";
+  const many = Array.from({ length: 2000 }, (_, i) => `    - {<<: *base, name: c${i}}\n`);
+  assert.equal(parse(base + many.join("")).config.counters.length, 2000);
+});
+
+Deno.test("aliases: thousands of aliases load in linear time, redefined anchors (fuzz regression)", () => {
+  const n = 4000;
+  const source = "h: &h Help\nd: &d [{name: uint}]\nmetrics:\n  counters:\n" +
+    Array.from(
+      { length: n },
+      (_, i) => `    - {name: c${i}, help: *h, labels: [{name: a, size: 4, decoders: *d}]}\n`,
+    ).join("");
+  const started = performance.now();
+  const { config } = parse(source);
+  const elapsed = performance.now() - started;
+  assert.equal(config.counters.length, n);
+  assert.equal(config.counters[n - 1].help, "Help");
+  assert.equal(config.counters[n - 1].labels[0].decoders[0].name, "uint");
+  // 2000 such counters took 30 s when every alias walked the whole document.
+  assert.ok(elapsed < 5000, `took ${elapsed.toFixed(0)} ms`);
+  // An alias refers to the latest anchor of its name before it, as YAML says.
+  const redefined = parse(
+    [
+      "a: &x {help: first}",
+      "metrics:",
+      "  counters:",
+      "    - {name: a, <<: *x}",
+      "    - {name: b, <<: &x {help: second}}",
+      "    - {name: c, <<: *x}",
+    ].join("\n") + "\n",
+  );
+  assert.deepEqual(redefined.config.counters.map((c) => c.help), ["first", "second", "second"]);
+});
+
+Deno.test("duplicate keys: a huge static_map parses in linear time (fuzz regression)", () => {
+  const n = 50_000;
+  const entries = Array.from({ length: n }, (_, i) => `      k${i}: v${i}`).join("\n");
+  const source = counterWithLabel(
+    "size: 8\ndecoders:\n  - name: static_map\n    static_map:\n" + entries + "\n      k7: again",
+  );
+  const started = performance.now();
+  const { config, warnings } = parse(source);
+  const elapsed = performance.now() - started;
+  const map = config.counters[0].labels[0].decoders[0].staticMap!;
+  assert.equal(map.size, n);
+  assert.equal(map.get("k7"), "again");
+  assert.deepEqual([...map.keys()].slice(-2), [`k${n - 1}`, "k7"], "a repeated key moves last");
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0].message, /duplicate key "k7"/);
+  // It took 9.5 s for 40k keys when each key searched the ones before it.
+  assert.ok(elapsed < 5000, `took ${elapsed.toFixed(0)} ms`);
+});
+
+Deno.test("histograms: a bucket range too large to allocate is a ConfigError (fuzz regression)", () => {
+  const linear = (min: string, max: string) =>
+    [
+      "metrics:",
+      "  histograms:",
+      "    - name: h",
+      "      help: h",
+      "      bucket_type: linear",
+      `      bucket_min: ${min}`,
+      `      bucket_max: ${max}`,
+      "      labels: [{name: bucket, size: 8, decoders: [{name: uint}]}]",
+    ].join("\n") + "\n";
+  fails(
+    linear("0", "9007199254740991"),
+    "metrics.histograms[0].bucket_max: expected at most 65536 buckets (bucket_max - bucket_min + 1), " +
+      "got 9007199254740992 buckets (bucket_min 0, bucket_max 9007199254740991)",
+    7,
+  );
+  fails(linear("-40000", "40000"), "expected at most 65536 buckets");
+  assert.equal(parse(linear("-32768", "32767")).config.histograms[0].bucketMax, 32767);
+});
+
+Deno.test("histograms: bounds that overflow or collide are a ConfigError (fuzz regression)", () => {
+  // exp2 bucket 1024 and above all have the bound +Inf: the exposition had le="+Inf" twice.
+  fails(
+    histogram("bucket_type: exp2\nbucket_max: 1100"),
+    "metrics.histograms[0].bucket_max: expected finite, increasing bucket bounds " +
+      "(exp2 with bucket_multiplier 1), got bucket 1024 has bound Infinity",
+  );
+  // Below 2^-1074 every bound is 0.
+  fails(
+    histogram("bucket_type: exp2\nbucket_min: -1100\nbucket_max: 0"),
+    "metrics.histograms[0].bucket_min: expected finite, increasing bucket bounds",
+  );
+  // exp2zero puts bucket 0 at 0, below bucket -1 (0.25).
+  fails(
+    histogram("bucket_type: exp2zero\nbucket_min: -1\nbucket_max: 3"),
+    "got bucket 0 has bound 0, bucket -1 0.25",
+  );
+  fails(
+    histogram("bucket_type: fixed\nbucket_keys: [1, 2]\nbucket_multiplier: 1e308"),
+    "metrics.histograms[0].bucket_keys[1]: expected finite, increasing bucket bounds",
+  );
+  fails(
+    histogram("bucket_type: linear\nbucket_max: 4\nbucket_multiplier: 1e308"),
+    "got bucket 2 has bound Infinity",
+  );
+  // The largest exp2 layout that still works, and negative linear keys, load.
+  assert.equal(parse(histogram("bucket_type: exp2\nbucket_max: 1023")).config.histograms.length, 1);
+  assert.equal(
+    parse(histogram("bucket_type: linear\nbucket_min: -5\nbucket_max: 5")).config.histograms[0]
+      .bucketMin,
+    -5,
+  );
+});
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 

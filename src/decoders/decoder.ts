@@ -8,6 +8,7 @@
 
 import type { DecoderConfig } from "../config/types.ts";
 import type { PciIds } from "../kernel/pci_ids.ts";
+import { bytesToLabelText } from "./utf8.ts";
 
 /** What a decoder step receives: raw bytes (first step) or the previous step's text. */
 export type DecoderInput = Uint8Array | string;
@@ -83,12 +84,14 @@ export interface DecoderEnv {
 /** Builds a {@link DecodeStep} from its config; throws a plain Error for a bad config. */
 export type DecoderFactory = (config: DecoderConfig, env: DecoderEnv) => DecodeStep;
 
-const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
-/** The input as text: bytes are read as UTF-8 (invalid sequences become U+FFFD). */
+/**
+ * The input as text: bytes are read as UTF-8, every byte that is not part of a valid sequence
+ * written `\xNN` (as `string` does), so that no input byte is lost or merged into U+FFFD.
+ */
 export function inputText(input: DecoderInput): string {
-  return typeof input === "string" ? input : utf8.decode(input);
+  return typeof input === "string" ? input : bytesToLabelText(input);
 }
 
 /** The input as bytes: text is encoded as UTF-8. */

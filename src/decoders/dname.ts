@@ -4,14 +4,15 @@
  */
 
 import { type DecoderFactory, inputBytes, inputText } from "./decoder.ts";
+import { bytesToLabelText } from "./utf8.ts";
 
-const utf8 = new TextDecoder();
 const DOT = 0x2e;
 
 /**
  * Decodes a DNS wire name: every length byte becomes `.` followed by that many bytes, and the
  * leading `.` is dropped (`\x07example\x03com` -> `example.com`; zero padding shows as trailing
- * dots). Empty input gives `.`; returns undefined when a length runs past the end.
+ * dots). Empty input gives `.`; returns undefined when a length runs past the end. Bytes that are
+ * not valid UTF-8 are written `\xNN`, as `string` writes them.
  */
 export function decodeDname(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return ".";
@@ -25,7 +26,7 @@ export function decodeDname(bytes: Uint8Array): string | undefined {
     out.set(bytes.subarray(off, off + n), off);
     off += n;
   }
-  return utf8.decode(out.subarray(1));
+  return bytesToLabelText(out.subarray(1));
 }
 
 /** Factory of the `dname` decoder; a malformed name is returned unchanged (as text). */

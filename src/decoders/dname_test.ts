@@ -33,3 +33,11 @@ Deno.test("dname: wire names to dotted text", () => {
   }
   assert.equal(decodeDname(bytes("\x02ab\x05")), undefined);
 });
+
+Deno.test("dname: invalid UTF-8 is written \\xNN, as string writes it (fuzz regression)", () => {
+  // It used to come out as U+FFFD, losing the byte values.
+  assert.equal(decode(Uint8Array.from([3, 0x61, 0xff, 0x62, 1, 0xc3])), "a\\xffb.\\xc3");
+  assert.equal(decode(Uint8Array.from([2, 0xc3, 0xa9])), "\u00e9");
+  // malformed, returned unchanged: escaped the same way
+  assert.equal(decode(Uint8Array.from([9, 0xff])), "\t\\xff");
+});

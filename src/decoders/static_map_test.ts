@@ -55,3 +55,11 @@ Deno.test("static_map: keys are source text", () => {
     );
   }
 });
+
+Deno.test("static_map: raw bytes that are not UTF-8 keep their values as \\xNN (fuzz regression)", () => {
+  const step = staticMapDecoder({ name: "static_map", staticMap: new Map([["a", "A"]]) }, env);
+  assert.equal(step(Uint8Array.from([0x61])), "A");
+  // U+FFFD used to stand in for any invalid byte, so different keys showed as one label value.
+  assert.equal(step(Uint8Array.from([0x61, 0xfe])), "unknown:a\\xfe");
+  assert.equal(step(Uint8Array.from([0x61, 0xff])), "unknown:a\\xff");
+});

@@ -4,7 +4,8 @@
  * @module
  */
 
-const strict = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading EF BB BF is the character U+FEFF of the label, not a marker to drop.
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function sequenceLength(bytes: Uint8Array, at: number): number {
   const b = bytes[at];

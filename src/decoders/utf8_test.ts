@@ -17,3 +17,10 @@ Deno.test("valid UTF-8 is kept, invalid bytes become \\xNN", () => {
   ];
   for (const [bytes, text] of cases) equal(bytesToLabelText(new Uint8Array(bytes)), text, text);
 });
+
+Deno.test("a leading byte order mark is kept as U+FEFF (fuzz regression)", () => {
+  // TextDecoder drops a leading BOM by default: "\uFEFFa" and "a" were one label value.
+  equal(bytesToLabelText(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])), "\uFEFFa");
+  equal(bytesToLabelText(new Uint8Array([0xff, 0xef, 0xbb, 0xbf, 0x61])), "\\xff\uFEFFa");
+  equal(bytesToLabelText(new Uint8Array([0x61, 0xff, 0xef, 0xbb, 0xbf])), "a\\xff\uFEFF");
+});
