@@ -51,9 +51,18 @@ export class ChunkWriter {
 
   /** Appends bytes. */
   bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.room(n);
+    if (n > 48) {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+      return;
+    }
+    // Short pieces (names, label sets): a plain loop beats TypedArray.prototype.set's overhead.
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
+    this.pos = p;
   }
 
   /** Appends one byte. */

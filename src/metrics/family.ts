@@ -27,9 +27,12 @@ export class LabelSet {
     return this.#sortKey ??= this.values.length === 1 ? this.values[0] : this.values.join("\u0000");
   }
 
+  #sortKeyExact: boolean | undefined = undefined;
+
   /** Whether {@link sortKey} orders exactly (no value contains U+0000). */
   get sortKeyExact(): boolean {
-    return this.values.length < 2 || !this.values.some((v) => v.includes("\u0000"));
+    return this.#sortKeyExact ??= this.values.length < 2 ||
+      !this.values.some((v) => v.includes("\u0000"));
   }
 
   /** Builds a set from unsorted pairs. */
