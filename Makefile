@@ -119,14 +119,16 @@ clean: clean-examples
 	rm -f $(TEST_BPF_OBJECTS)
 	rm -f .deno-cache-stamp
 
-# Scrape benchmark (bench/README.md): `make bench`, or `make bench BENCH_FLAGS=--full` for 1M series.
+# Scrape and probe cost benchmarks (bench/README.md): `make bench`, or `make bench BENCH_FLAGS=--full`
+# for the scrape benchmark's 1M series.
 BENCH_FLAGS ?=
 .PHONY: bench
 bench/fixtures/%.bpf.o: bench/fixtures/%.bpf.c $(BPF_HEADERS)
 	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
 	$(BPF_STRIP) -g $@
-bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o
+bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o bench/fixtures/probe_cost.bpf.o
 	$(DENO) run --frozen -A bench/scrape.ts $(BENCH_FLAGS)
+	$(DENO) run --frozen -A bench/probe_cost.ts
 
 # Regenerates src/exposition/gen/metrics_pb.ts from the metrics.proto of Debian's
 # golang-github-prometheus-client-model-dev, with protoc (protobuf-compiler) and the protoc-gen-es
