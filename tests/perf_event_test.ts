@@ -30,8 +30,15 @@ kernelTest("perf_event/type=1,config=0,frequency=99 samples on every online CPU"
     extraArgs: ["--config.strict"],
   });
   let id: string | undefined;
+  // cpu-clock samples only while a CPU runs something (an idle CPU may take none): keep every
+  // CPU busy with a pinned loop for the measured window.
+  const busy = cpus.map((cpu) =>
+    new Deno.Command("taskset", {
+      args: ["-c", String(cpu), "timeout", "1.5", "sh", "-c", "while :; do :; done"],
+    }).spawn()
+  );
   try {
-    await new Promise((r) => setTimeout(r, 1500));
+    await Promise.all(busy.map((b) => b.status));
     const samples = parseSamples(await exporter.scrape());
     id = [...samples.keys()].find((k) => k.includes(`program="count_cpu_clock"`))
       ?.match(/id="(\d+)"/)?.[1];
