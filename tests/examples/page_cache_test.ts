@@ -1,4 +1,4 @@
-import { equal } from "#assert";
+import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "../helpers/exporter_process.ts";
 import { kernelTest } from "../helpers/kernel.ts";
 import { promtoolCheckMetrics } from "../helpers/promtool.ts";
@@ -34,10 +34,14 @@ kernelTest("page_cache: a written, dropped and re-read file is counted in pages 
       );
     // Every page of the new file is created, dirtied, dropped and read back exactly once
     // (a large folio counts all of its pages).
-    equal(pages("added", writer.comm), PAGES, "pages the writer created");
+    // "added" may also count the pages of the process's own freshly copied executable, when they
+    // were evicted between the copy and the exec: a few dozen at most.
+    const within = (n: number, what: string) =>
+      ok(n >= PAGES && n <= PAGES + 64, `${what}: ${n} pages, expected ${PAGES} (+ <= 64)`);
+    within(pages("added", writer.comm), "pages the writer created");
     equal(pages("dirtied", writer.comm), PAGES, "pages the writer dirtied");
     equal(pages("removed", dropper.comm), PAGES, "pages fadvise(DONTNEED) removed");
-    equal(pages("added", reader.comm), PAGES, "pages reading the dropped file added");
+    within(pages("added", reader.comm), "pages reading the dropped file added");
     // The reader only reads: it dirtied nothing, and dropped nothing.
     equal(pages("dirtied", reader.comm), 0);
     equal(pages("removed", reader.comm), 0);
