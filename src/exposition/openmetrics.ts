@@ -22,10 +22,15 @@
  * @module
  */
 
-import type { HistogramFamily, MetricFamily, ScalarFamily } from "../metrics/family.ts";
+import type { MetricFamily } from "../metrics/family.ts";
 import { formatFloat } from "./format_float.ts";
 import { escapeLabelValue } from "./text.ts";
-import { BYTE_CHUNK_SIZE, ChunkWriter, labelBytes } from "./text_bytes.ts";
+import {
+  BYTE_CHUNK_SIZE,
+  type ChunkWriter,
+  type ExpositionStyle,
+  styledByteChunks,
+} from "./text_bytes.ts";
 
 /** `Content-Type` of OpenMetrics 1.0.0 (the Go client's `FmtOpenMetrics_1_0_0`). */
 export const OPENMETRICS_1_0_0_CONTENT_TYPE =
@@ -54,10 +59,6 @@ export const OPENMETRICS_UNITS: readonly string[] = [
 ];
 
 const utf8 = new TextEncoder();
-const NEWLINE = 10;
-const SPACE = 32;
-const CLOSE_BRACE = 125;
-const COMMA = 44;
 const EOF = utf8.encode("# EOF\n");
 
 /**
@@ -146,100 +147,24 @@ function header(w: ChunkWriter, family: MetricFamily): void {
   ));
 }
 
+/** OpenMetrics 1.0.0, as the Go client writes it. */
+const OPENMETRICS_STYLE: ExpositionStyle = {
+  header,
+  float: writeFloat,
+  count: writeUint,
+  bound: formatOpenMetricsFloat,
+  trailer: EOF,
+};
+
 /**
  * Encodes families in the order given as OpenMetrics 1.0.0 into byte chunks of about `chunkSize`
  * bytes, ending with `# EOF`; families with no series are omitted. Each chunk is a fresh buffer.
  */
-export function* openMetricsByteChunks(
+export function openMetricsByteChunks(
   families: Iterable<MetricFamily>,
   chunkSize: number = BYTE_CHUNK_SIZE,
 ): Generator<Uint8Array, void, undefined> {
-  const w = new ChunkWriter(chunkSize);
-  for (const family of families) {
-    if (family.series.length === 0) continue;
-    header(w, family);
-    if (family.type === "histogram") {
-      yield* histogram(w, family, chunkSize);
-    } else {
-      yield* scalar(w, family, chunkSize);
-    }
-  }
-  w.bytes(EOF);
-  yield w.take();
-}
-
-function* scalar(w: ChunkWriter, family: ScalarFamily, chunkSize: number): Generator<Uint8Array> {
-  const open = utf8.encode(family.name + "{");
-  const bare = utf8.encode(family.name + " ");
-  const series = family.series;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const lb = labelBytes(s.labels);
-    if (lb.length === 0) {
-      w.bytes(bare);
-    } else {
-      w.bytes(open);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
-    writeFloat(w, s.value);
-    w.byte(NEWLINE);
-    if (w.pos >= chunkSize) yield w.take();
-  }
-}
-
-function* histogram(
-  w: ChunkWriter,
-  family: HistogramFamily,
-  chunkSize: number,
-): Generator<Uint8Array> {
-  const { name, bounds, series } = family;
-  const le = bounds.map((b) => utf8.encode('le="' + formatOpenMetricsFloat(b) + '"} '));
-  const infSeen = bounds.length > 0 && bounds[bounds.length - 1] === Infinity;
-  const inf = utf8.encode('le="+Inf"} ');
-  const bucket = utf8.encode(name + "_bucket{");
-  const sumOpen = utf8.encode(name + "_sum{");
-  const countOpen = utf8.encode(name + "_count{");
-  const sumBare = utf8.encode(name + "_sum ");
-  const countBare = utf8.encode(name + "_count ");
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const lb = labelBytes(s.labels);
-    const cum = s.cumulative;
-    for (let j = 0; j <= le.length; j++) {
-      if (j === le.length && infSeen) break;
-      w.bytes(bucket);
-      if (lb.length > 0) {
-        w.bytes(lb);
-        w.byte(COMMA);
-      }
-      w.bytes(j < le.length ? le[j] : inf);
-      writeUint(w, j < le.length ? cum[j] : s.count);
-      w.byte(NEWLINE);
-    }
-    if (lb.length === 0) {
-      w.bytes(sumBare);
-    } else {
-      w.bytes(sumOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
-    writeFloat(w, s.sum);
-    w.byte(NEWLINE);
-    if (lb.length === 0) {
-      w.bytes(countBare);
-    } else {
-      w.bytes(countOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
-    writeUint(w, s.count);
-    w.byte(NEWLINE);
-    if (w.pos >= chunkSize) yield w.take();
-  }
+  return styledByteChunks(families, OPENMETRICS_STYLE, chunkSize);
 }
 
 /**

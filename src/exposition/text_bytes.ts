@@ -110,36 +110,74 @@ export class ChunkWriter {
   }
 }
 
-function header(w: ChunkWriter, family: MetricFamily): void {
-  w.bytes(utf8.encode(
-    "# HELP " + family.name + " " + escapeHelp(family.help) + "\n# TYPE " + family.name + " " +
-      family.type + "\n",
-  ));
+/**
+ * What differs between the text formats that share this writer: the family header, how values
+ * and bucket bounds are spelled, and a trailer (OpenMetrics' `# EOF`).
+ */
+export interface ExpositionStyle {
+  /** Writes a family's `# HELP` / `# TYPE` (/ `# UNIT`) lines. */
+  header(w: ChunkWriter, family: MetricFamily): void;
+  /** Writes a counter or gauge value, or a histogram's sum. */
+  float(w: ChunkWriter, v: number): void;
+  /** Writes a bucket count or a histogram's count. */
+  count(w: ChunkWriter, v: number): void;
+  /** Spells a bucket bound for `le="..."`. */
+  bound(b: number): string;
+  /** Bytes written after the last family (always yielded, even with no families). */
+  readonly trailer?: Uint8Array;
 }
+
+/** Text format 0.0.4, as the Go client writes it. */
+const TEXT_STYLE: ExpositionStyle = {
+  header(w, family) {
+    w.bytes(utf8.encode(
+      "# HELP " + family.name + " " + escapeHelp(family.help) + "\n# TYPE " + family.name + " " +
+        family.type + "\n",
+    ));
+  },
+  float: (w, v) => w.value(v),
+  count: (w, v) => w.value(v),
+  bound: formatSampleValue,
+};
 
 /**
  * Encodes families in the order given as text format 0.0.4 into byte chunks of about
  * `chunkSize` bytes; families with no series are omitted. Each chunk is a fresh buffer the
  * caller may keep.
  */
-export function* textByteChunks(
+export function textByteChunks(
   families: Iterable<MetricFamily>,
+  chunkSize: number = BYTE_CHUNK_SIZE,
+): Generator<Uint8Array, void, undefined> {
+  return styledByteChunks(families, TEXT_STYLE, chunkSize);
+}
+
+/** Encodes families in `style` into byte chunks of about `chunkSize` bytes. */
+export function* styledByteChunks(
+  families: Iterable<MetricFamily>,
+  style: ExpositionStyle,
   chunkSize: number = BYTE_CHUNK_SIZE,
 ): Generator<Uint8Array, void, undefined> {
   const w = new ChunkWriter(chunkSize);
   for (const family of families) {
     if (family.series.length === 0) continue;
-    header(w, family);
+    style.header(w, family);
     if (family.type === "histogram") {
-      yield* histogram(w, family, chunkSize);
+      yield* histogram(w, family, style, chunkSize);
     } else {
-      yield* scalar(w, family, chunkSize);
+      yield* scalar(w, family, style, chunkSize);
     }
   }
+  if (style.trailer) w.bytes(style.trailer);
   if (w.pos > 0) yield w.take();
 }
 
-function* scalar(w: ChunkWriter, family: ScalarFamily, chunkSize: number): Generator<Uint8Array> {
+function* scalar(
+  w: ChunkWriter,
+  family: ScalarFamily,
+  style: ExpositionStyle,
+  chunkSize: number,
+): Generator<Uint8Array> {
   const open = utf8.encode(family.name + "{");
   const bare = utf8.encode(family.name + " ");
   const series = family.series;
@@ -154,7 +192,7 @@ function* scalar(w: ChunkWriter, family: ScalarFamily, chunkSize: number): Gener
       w.byte(CLOSE_BRACE);
       w.byte(SPACE);
     }
-    w.value(s.value);
+    style.float(w, s.value);
     w.byte(NEWLINE);
     if (w.pos >= chunkSize) yield w.take();
   }
@@ -163,10 +201,11 @@ function* scalar(w: ChunkWriter, family: ScalarFamily, chunkSize: number): Gener
 function* histogram(
   w: ChunkWriter,
   family: HistogramFamily,
+  style: ExpositionStyle,
   chunkSize: number,
 ): Generator<Uint8Array> {
   const { name, bounds, series } = family;
-  const le = bounds.map((b) => utf8.encode('le="' + formatSampleValue(b) + '"} '));
+  const le = bounds.map((b) => utf8.encode('le="' + style.bound(b) + '"} '));
   const infSeen = bounds.length > 0 && bounds[bounds.length - 1] === Infinity;
   const inf = utf8.encode('le="+Inf"} ');
   const bucket = utf8.encode(name + "_bucket{");
@@ -186,7 +225,7 @@ function* histogram(
         w.byte(COMMA);
       }
       w.bytes(j < le.length ? le[j] : inf);
-      w.value(j < le.length ? cum[j] : s.count);
+      style.count(w, j < le.length ? cum[j] : s.count);
       w.byte(NEWLINE);
     }
     if (lb.length === 0) {
@@ -197,7 +236,7 @@ function* histogram(
       w.byte(CLOSE_BRACE);
       w.byte(SPACE);
     }
-    w.value(s.sum);
+    style.float(w, s.sum);
     w.byte(NEWLINE);
     if (lb.length === 0) {
       w.bytes(countBare);
@@ -207,7 +246,7 @@ function* histogram(
       w.byte(CLOSE_BRACE);
       w.byte(SPACE);
     }
-    w.value(s.count);
+    style.count(w, s.count);
     w.byte(NEWLINE);
     if (w.pos >= chunkSize) yield w.take();
   }
