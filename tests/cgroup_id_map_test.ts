@@ -1,17 +1,9 @@
 import { deepEqual, equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
+import { cgroup2Root } from "./helpers/host.ts";
 import { kernelTest } from "./helpers/kernel.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
-
-/** Where cgroup2 is mounted: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid). */
-function cgroup2Root(): string {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (right?.startsWith("cgroup2 ")) return left.split(" ")[4];
-  }
-  throw new Error("no cgroup2 mount");
-}
 
 /** Cgroup ids in a HASH map, read with bpftool. */
 async function hashKeys(mapName: string): Promise<bigint[]> {

@@ -1,18 +1,9 @@
 import { equal, match, ok } from "#assert";
 import { ExporterProcess, parseSamples, runExporter } from "./helpers/exporter_process.ts";
+import { onlineCpus } from "./helpers/host.ts";
 import { kernelTest } from "./helpers/kernel.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
-
-/** Online CPUs from sysfs (the test runs with --allow-all). */
-function onlineCpus(): number[] {
-  const out: number[] = [];
-  for (const part of Deno.readTextFileSync("/sys/devices/system/cpu/online").trim().split(",")) {
-    const [first, last = first] = part.split("-").map(Number);
-    for (let cpu = first; cpu <= last; cpu++) out.push(cpu);
-  }
-  return out;
-}
 
 /** `bpftool -j link` entries. */
 async function bpfLinks(): Promise<{ type: string; prog_id: number }[]> {

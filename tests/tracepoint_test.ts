@@ -1,5 +1,6 @@
 import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
+import { cgroup2Root } from "./helpers/host.ts";
 import { kernelTest } from "./helpers/kernel.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
@@ -24,15 +25,6 @@ kernelTest("an upstream-style classic tracepoint config loads strictly and count
     await exporter.stop();
   }
 });
-
-/** Where cgroup2 is mounted: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid). */
-function cgroup2Root(): string {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (right?.startsWith("cgroup2 ")) return left.split(" ")[4];
-  }
-  throw new Error("no cgroup2 mount");
-}
 
 kernelTest("a cgroup created after start-up is resolved to its path without a restart", [
   `${FIXTURES}/tracepoint_open.bpf.o`,

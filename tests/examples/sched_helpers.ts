@@ -6,29 +6,11 @@
 
 import { ok } from "#assert";
 import { formatFloat } from "../../src/exposition/format_float.ts";
+export { cgroup2Root, onlineCpus, possibleCpus } from "../helpers/host.ts";
 
 /** Waits `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Online CPUs from sysfs (the tests run with --allow-all). */
-export function onlineCpus(): number[] {
-  return cpuList("online");
-}
-
-/** Possible CPUs: per-CPU maps hold one value for each of them. */
-export function possibleCpus(): number[] {
-  return cpuList("possible");
-}
-
-function cpuList(which: string): number[] {
-  const out: number[] = [];
-  for (const part of Deno.readTextFileSync(`/sys/devices/system/cpu/${which}`).trim().split(",")) {
-    const [first, last = first] = part.split("-").map(Number);
-    for (let cpu = first; cpu <= last; cpu++) out.push(cpu);
-  }
-  return out;
 }
 
 /** A background process started by a test. */
@@ -126,15 +108,6 @@ export function loopbackServer(): {
       await Promise.all(conns);
     },
   };
-}
-
-/** Where cgroup2 is mounted: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid). */
-export function cgroup2Root(): string {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (right?.startsWith("cgroup2 ")) return left.split(" ")[4];
-  }
-  throw new Error("no cgroup2 mount");
 }
 
 /** Kernel text symbols from /proc/kallsyms. */
