@@ -589,6 +589,7 @@ async function main(): Promise<void> {
       full: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
+      only: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -604,7 +605,9 @@ async function main(): Promise<void> {
   ];
 
   const rows: Row[] = [];
-  for (const w of workloads) {
+  // --only=TEXT: just the workloads whose label contains TEXT (quick runs; nothing is written).
+  const only = args.only;
+  for (const w of workloads.filter((w) => only === undefined || w.label.includes(only))) {
     console.error(`bench: ${w.label} ...`);
     const row = await measure(w, args["cpu-prof"]);
     console.error(
@@ -642,7 +645,7 @@ async function main(): Promise<void> {
   console.log(table(rows));
   if (args["cpu-prof"]) {
     console.error("bench: profiles in bench/profiles/ (figures perturbed by profiling: not saved)");
-  } else if (!args["no-write"]) {
+  } else if (!args["no-write"] && only === undefined) {
     Deno.writeTextFileSync(`${ROOT}bench/RESULTS.md`, report);
     // aligned as `deno fmt` wants it, so that `make check` stays clean
     await new Deno.Command(Deno.execPath(), {

@@ -11,12 +11,13 @@
  * @module
  */
 
-import type {
-  HistogramFamily,
-  HistogramSeries,
-  LabelSet,
-  MetricFamily,
-  ScalarFamily,
+import {
+  type HistogramFamily,
+  type HistogramSeries,
+  type LabelSet,
+  type MetricFamily,
+  type ScalarFamily,
+  seriesCount,
 } from "../metrics/family.ts";
 import {
   deltaInt64,
@@ -233,8 +234,11 @@ function spanSize(offset: number, length: number): number {
   return 1 + varintSize(zigzag(offset)) + 1 + varintSize(length);
 }
 
+/** What a Histogram message is made of (a series without its labels). */
+type HistogramCounts = Pick<HistogramSeries, "cumulative" | "count" | "sum">;
+
 function planHistogram(
-  s: HistogramSeries,
+  s: HistogramCounts,
   bounds: readonly number[],
   native: NativeBuckets | undefined,
 ): HistogramPlan {
@@ -254,7 +258,7 @@ function planHistogram(
 
 function writeHistogram(
   w: ProtoWriter,
-  s: HistogramSeries,
+  s: HistogramCounts,
   bounds: readonly number[],
   plan: HistogramPlan,
 ): void {
@@ -328,7 +332,7 @@ export function* protobufByteChunks(
 ): Generator<Uint8Array, void, undefined> {
   const w = new ProtoWriter(chunkSize);
   for (const family of families) {
-    if (family.series.length === 0) continue;
+    if (seriesCount(family) === 0) continue;
     const name = utf8.encode(family.name);
     const help = utf8.encode(family.help);
     if (family.type === "histogram") yield* histogramFamily(w, family, name, help, chunkSize);
@@ -344,8 +348,12 @@ function* scalarFamily(
   help: Uint8Array,
   chunkSize: number,
 ): Generator<Uint8Array> {
-  const series = family.series;
   const valueTag = family.type === "counter" ? METRIC_COUNTER : METRIC_GAUGE;
+  if (family.columns) {
+    yield* scalarColumns(w, family, name, help, valueTag, chunkSize);
+    return;
+  }
+  const series = family.series;
   const labelsOf: Uint8Array[] = new Array(series.length);
   let metricsSize = 0;
   for (let i = 0; i < series.length; i++) {
@@ -369,6 +377,36 @@ function* scalarFamily(
   }
 }
 
+/** A scalar family from a collector's columns: label fields written from the label table. */
+function* scalarColumns(
+  w: ProtoWriter,
+  family: ScalarFamily,
+  name: Uint8Array,
+  help: Uint8Array,
+  valueTag: number,
+  chunkSize: number,
+): Generator<Uint8Array> {
+  const { table, ids, values } = family.columns!;
+  const labelSizes = new Int32Array(ids.length);
+  let metricsSize = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const size = (labelSizes[k] = table.protoSize(ids[k])) + 11;
+    metricsSize += 1 + varintSize(size) + size;
+  }
+  writeFamilyHeader(w, name, help, TYPE_NUMBER[family.type], metricsSize);
+  for (let k = 0; k < ids.length; k++) {
+    w.byte(FAMILY_METRIC);
+    w.varint(labelSizes[k] + 11);
+    w.room(labelSizes[k]);
+    w.pos = table.writeProto(w.buf, w.pos, ids[k]);
+    w.byte(valueTag);
+    w.byte(9);
+    w.byte(VALUE_DOUBLE);
+    w.double(values[k]);
+    if (w.pos >= chunkSize) yield w.take();
+  }
+}
+
 function* histogramFamily(
   w: ProtoWriter,
   family: HistogramFamily,
@@ -378,24 +416,41 @@ function* histogramFamily(
 ): Generator<Uint8Array> {
   const { bounds, series } = family;
   const layout = nativeLayout(family);
-  const plans: HistogramPlan[] = new Array(series.length);
-  const labelsOf: Uint8Array[] = new Array(series.length);
+  const columns = family.columns;
+  const n = seriesCount(family);
+  // Columnar families: one light view per series (histogram groups are few next to samples).
+  const view = (k: number): HistogramCounts =>
+    columns
+      ? {
+        cumulative: columns.cumulative.subarray(k * bounds.length, (k + 1) * bounds.length),
+        count: columns.counts[k],
+        sum: columns.sums[k],
+      }
+      : series[k];
+  const plans: HistogramPlan[] = new Array(n);
+  const labelsOf: Uint8Array[] = columns ? [] : new Array(n);
+  const labelSizes = new Int32Array(n);
   let metricsSize = 0;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
+  for (let i = 0; i < n; i++) {
+    const s = view(i);
     const plan = plans[i] = planHistogram(s, bounds, layout && nativeBuckets(layout, s.cumulative));
-    const labels = labelsOf[i] = labelFields(s.labels);
-    const size = labels.length + 1 + varintSize(plan.size) + plan.size;
+    if (columns) labelSizes[i] = columns.table.protoSize(columns.ids[i]);
+    else labelSizes[i] = (labelsOf[i] = labelFields(series[i].labels)).length;
+    const size = labelSizes[i] + 1 + varintSize(plan.size) + plan.size;
     metricsSize += 1 + varintSize(size) + size;
   }
   writeFamilyHeader(w, name, help, TYPE_NUMBER.histogram, metricsSize);
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
+  for (let i = 0; i < n; i++) {
+    const s = view(i);
     const plan = plans[i];
-    const labels = labelsOf[i];
     w.byte(FAMILY_METRIC);
-    w.varint(labels.length + 1 + varintSize(plan.size) + plan.size);
-    w.bytes(labels);
+    w.varint(labelSizes[i] + 1 + varintSize(plan.size) + plan.size);
+    if (columns) {
+      w.room(labelSizes[i]);
+      w.pos = columns.table.writeProto(w.buf, w.pos, columns.ids[i]);
+    } else {
+      w.bytes(labelsOf[i]);
+    }
     w.byte(METRIC_HISTOGRAM);
     w.varint(plan.size);
     writeHistogram(w, s, bounds, plan);

@@ -6,7 +6,15 @@
  * @module
  */
 
-import type { HistogramFamily, LabelSet, MetricFamily, ScalarFamily } from "../metrics/family.ts";
+import {
+  type HistogramColumns,
+  type HistogramFamily,
+  type LabelSet,
+  type MetricFamily,
+  type ScalarColumns,
+  type ScalarFamily,
+  seriesCount,
+} from "../metrics/family.ts";
 import { escapeHelp, formatSampleValue, renderLabels } from "./text.ts";
 
 /** Size of the byte chunks {@link textByteChunks} yields. */
@@ -160,7 +168,7 @@ export function* styledByteChunks(
 ): Generator<Uint8Array, void, undefined> {
   const w = new ChunkWriter(chunkSize);
   for (const family of families) {
-    if (family.series.length === 0) continue;
+    if (seriesCount(family) === 0) continue;
     style.header(w, family);
     if (family.type === "histogram") {
       yield* histogram(w, family, style, chunkSize);
@@ -180,6 +188,10 @@ function* scalar(
 ): Generator<Uint8Array> {
   const open = utf8.encode(family.name + "{");
   const bare = utf8.encode(family.name + " ");
+  if (family.columns) {
+    yield* scalarColumns(w, family.columns, open, bare, style, chunkSize);
+    return;
+  }
   const series = family.series;
   for (let i = 0; i < series.length; i++) {
     const s = series[i];
@@ -213,6 +225,11 @@ function* histogram(
   const countOpen = utf8.encode(name + "_count{");
   const sumBare = utf8.encode(name + "_sum ");
   const countBare = utf8.encode(name + "_count ");
+  if (family.columns) {
+    const heads = { le, inf, infSeen, bucket, sumOpen, countOpen, sumBare, countBare };
+    yield* histogramColumns(w, family.columns, heads, style, chunkSize);
+    return;
+  }
   for (let i = 0; i < series.length; i++) {
     const s = series[i];
     const lb = labelBytes(s.labels);
@@ -247,6 +264,101 @@ function* histogram(
       w.byte(SPACE);
     }
     style.count(w, s.count);
+    w.byte(NEWLINE);
+    if (w.pos >= chunkSize) yield w.take();
+  }
+}
+
+/** Scalar series straight from a collector's columns: labels rendered from the label table. */
+function* scalarColumns(
+  w: ChunkWriter,
+  columns: ScalarColumns,
+  open: Uint8Array,
+  bare: Uint8Array,
+  style: ExpositionStyle,
+  chunkSize: number,
+): Generator<Uint8Array> {
+  const { table, ids, values } = columns;
+  const labelled = table.names.length > 0;
+  for (let k = 0; k < ids.length; k++) {
+    if (labelled) {
+      const id = ids[k];
+      w.room(open.length + table.textSize(id) + 2);
+      w.bytes(open);
+      w.pos = table.writeText(w.buf, w.pos, id);
+      w.buf[w.pos++] = CLOSE_BRACE;
+      w.buf[w.pos++] = SPACE;
+    } else {
+      w.bytes(bare);
+    }
+    style.float(w, values[k]);
+    w.byte(NEWLINE);
+    if (w.pos >= chunkSize) yield w.take();
+  }
+}
+
+/** The pre-encoded pieces of a histogram family's lines. */
+interface HistogramHeads {
+  readonly le: readonly Uint8Array[];
+  readonly inf: Uint8Array;
+  readonly infSeen: boolean;
+  readonly bucket: Uint8Array;
+  readonly sumOpen: Uint8Array;
+  readonly countOpen: Uint8Array;
+  readonly sumBare: Uint8Array;
+  readonly countBare: Uint8Array;
+}
+
+/** Histogram series from a collector's columns; each label set is rendered once per series. */
+function* histogramColumns(
+  w: ChunkWriter,
+  columns: HistogramColumns,
+  heads: HistogramHeads,
+  style: ExpositionStyle,
+  chunkSize: number,
+): Generator<Uint8Array> {
+  const { table, ids, cumulative, counts, sums } = columns;
+  const { le, inf, infSeen } = heads;
+  const width = le.length;
+  let scratch = new Uint8Array(256);
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    let lb = scratch.subarray(0, 0);
+    if (table.names.length > 0) {
+      const size = table.textSize(id);
+      if (scratch.length < size) scratch = new Uint8Array(2 * size);
+      lb = scratch.subarray(0, table.writeText(scratch, 0, id));
+    }
+    for (let j = 0; j <= width; j++) {
+      if (j === width && infSeen) break;
+      w.bytes(heads.bucket);
+      if (lb.length > 0) {
+        w.bytes(lb);
+        w.byte(COMMA);
+      }
+      w.bytes(j < width ? le[j] : inf);
+      style.count(w, j < width ? cumulative[k * width + j] : counts[k]);
+      w.byte(NEWLINE);
+    }
+    if (lb.length === 0) {
+      w.bytes(heads.sumBare);
+    } else {
+      w.bytes(heads.sumOpen);
+      w.bytes(lb);
+      w.byte(CLOSE_BRACE);
+      w.byte(SPACE);
+    }
+    style.float(w, sums[k]);
+    w.byte(NEWLINE);
+    if (lb.length === 0) {
+      w.bytes(heads.countBare);
+    } else {
+      w.bytes(heads.countOpen);
+      w.bytes(lb);
+      w.byte(CLOSE_BRACE);
+      w.byte(SPACE);
+    }
+    style.count(w, counts[k]);
     w.byte(NEWLINE);
     if (w.pos >= chunkSize) yield w.take();
   }

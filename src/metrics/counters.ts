@@ -8,11 +8,13 @@ import type { CounterConfig } from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { MapSource } from "../maps/source.ts";
-import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts";
-import { type Orderable, StableOrder } from "./gather.ts";
+import { columnarScalarFamily, type ScalarFamily } from "./family.ts";
+import { IdOrder } from "./gather.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { type CacheLimits, RawKeyCache, SlotInterner } from "./series_cache.ts";
+import { hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
+import { LabelTable } from "./label_table.ts";
+import type { CacheLimits } from "./series_cache.ts";
 
 /** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
 export interface DecodeErrorCounter {
@@ -22,21 +24,49 @@ export interface DecodeErrorCounter {
   report?(metric: string, error: unknown): void;
 }
 
-/** A counter series accumulating over one scrape. */
-class CounterSlot implements ScalarSeries, Orderable {
-  value = 0;
-  scrape = 0;
-  ordered = false;
-  constructor(readonly labels: LabelSet) {}
+/**
+ * Per-series scratch of one collector, indexed by series id: the scrape that last touched each
+ * series, and the list of ids touched in this scrape.
+ */
+export class TouchList {
+  /** Scrape generation that last touched each id. */
+  scrapeOf = new Uint32Array(64);
+  /** Ids touched in this scrape, in first-touch order (the first {@link count}). */
+  ids = new Int32Array(64);
+  /** Number of ids touched in this scrape. */
+  count = 0;
+
+  /** Makes room for ids below `capacity`; true when it grew (the caller grows its arrays too). */
+  ensure(capacity: number): boolean {
+    if (capacity <= this.scrapeOf.length) return false;
+    let size = this.scrapeOf.length;
+    while (size < capacity) size *= 2;
+    const scrapeOf = new Uint32Array(size);
+    scrapeOf.set(this.scrapeOf);
+    this.scrapeOf = scrapeOf;
+    const ids = new Int32Array(size);
+    ids.set(this.ids);
+    this.ids = ids;
+    return true;
+  }
+
+  /** Forgets every id (after the ids were renumbered). */
+  reset(capacity: number): void {
+    this.scrapeOf = new Uint32Array(Math.max(64, capacity));
+    this.ids = new Int32Array(Math.max(64, capacity));
+    this.count = 0;
+  }
 }
 
 /** Produces one counter family from its map. */
 export class CounterCollector {
   readonly #name: string;
   readonly #iterator: KeyIterator;
-  readonly #cache: RawKeyCache<CounterSlot>;
-  readonly #slots: SlotInterner<CounterSlot>;
-  readonly #order = new StableOrder<CounterSlot>();
+  readonly #keys: KeyTable;
+  #labels: LabelTable;
+  readonly #order = new IdOrder();
+  readonly #touched = new TouchList();
+  #sums = new Float64Array(64);
 
   /** Compiles the decoders; throws on a bad decoder config. */
   constructor(
@@ -49,8 +79,20 @@ export class CounterCollector {
     this.#name = `ebpf_exporter_${config.name}`;
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 1);
-    this.#cache = new RawKeyCache(cacheLimits);
-    this.#slots = new SlotInterner(decoder.names, (labels) => new CounterSlot(labels));
+    this.#keys = new KeyTable(this.#iterator.idSize, cacheLimits);
+    this.#labels = new LabelTable(decoder.names);
+  }
+
+  /** The series id a key decodes to ({@link SKIPPED} when dropped, -2 on a decode error). */
+  #decode(): number {
+    try {
+      const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
+      return decoded === null ? SKIPPED : this.#labels.intern(decoded);
+    } catch (error) {
+      this.errors.count++;
+      this.errors.report?.(this.config.name, error);
+      return -2;
+    }
   }
 
   /**
@@ -58,40 +100,73 @@ export class CounterCollector {
    * do not change it, so it can be encoded while the next scrape runs.
    */
   collect(): ScalarFamily {
-    const scrape = this.#cache.beginScrape();
+    const keys = this.#keys;
+    const size = keys.keySize;
+    const scrape = keys.beginScrape();
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
-    const touched: CounterSlot[] = [];
-    this.#iterator.forEach(entries, (id, index, cpu) => {
-      let entry = this.#cache.get(id);
-      if (!entry) {
-        let slot: CounterSlot | null = null;
-        try {
-          const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
-          if (decoded !== null) slot = this.#slots.get(decoded);
-        } catch (error) {
-          this.errors.count++;
-          this.errors.report?.(this.config.name, error);
-          return;
-        }
-        this.#cache.set(id, slot);
-        entry = { value: slot, seen: scrape };
+    const touched = this.#touched;
+    touched.count = 0;
+    let visited = 0;
+    this.#iterator.forEach(entries, (buf, at, index, cpu) => {
+      visited++;
+      const hash = hashBytes(buf, at, size);
+      const e = keys.find(buf, at, hash);
+      let id: number;
+      if (e >= 0) {
+        id = keys.series(e);
+      } else {
+        id = this.#decode();
+        if (id === -2) return;
+        keys.add(buf, at, hash, id);
       }
-      const slot = entry.value;
-      if (slot === null) return;
-      if (slot.scrape !== scrape) {
-        slot.scrape = scrape;
-        slot.value = 0;
-        touched.push(slot);
+      if (id === SKIPPED) return;
+      if (touched.ensure(id + 1)) this.#growSums(touched.scrapeOf.length);
+      if (touched.scrapeOf[id] !== scrape) {
+        touched.scrapeOf[id] = scrape;
+        this.#sums[id] = 0;
+        touched.ids[touched.count++] = id;
       }
-      slot.value += cpu < 0 ? values.sum(index) : values.one(index, cpu);
+      this.#sums[id] += cpu < 0 ? values.sum(index) : values.one(index, cpu);
     });
-    if (this.#cache.size > touched.length * 1.25 + 1024) this.#sweep();
-    const series = this.#order.arrange(touched).map((s) => ({ labels: s.labels, value: s.value }));
-    return { name: this.#name, help: this.config.help, type: "counter", series, sorted: true };
+    const table = this.#labels;
+    const ids = this.#order.arrange(
+      table,
+      touched.ids,
+      touched.count,
+      (id) => touched.scrapeOf[id] === scrape,
+    );
+    const sums = this.#sums;
+    const out = new Float64Array(ids.length);
+    for (let k = 0; k < ids.length; k++) out[k] = sums[ids[k]];
+    this.#sweep(visited);
+    return columnarScalarFamily(this.#name, this.config.help, "counter", {
+      table,
+      ids,
+      values: out,
+    });
   }
 
-  #sweep(): void {
-    this.#slots.retain(new Set(this.#cache.sweep()));
+  #growSums(capacity: number): void {
+    const sums = new Float64Array(capacity);
+    sums.set(this.#sums);
+    this.#sums = sums;
+  }
+
+  /** Forgets keys gone from the map and series no key decodes to any more. */
+  #sweep(visited: number): void {
+    const touched = this.#touched;
+    if (this.#labels.count > touched.count * 1.25 + 1024) {
+      const keep = new Uint8Array(this.#labels.count);
+      for (let i = 0; i < touched.count; i++) keep[touched.ids[i]] = 1;
+      const { table, remap } = this.#labels.compact(keep);
+      this.#labels = table;
+      this.#keys.sweep(remap);
+      this.#order.remap(remap, table.count);
+      touched.reset(table.count);
+      this.#sums = new Float64Array(touched.scrapeOf.length);
+    } else if (this.#keys.size > visited * 1.25 + 1024) {
+      this.#keys.sweep();
+    }
   }
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { LabelTable } from "./label_table.ts";
+
 /** Label names and values, sorted by name; immutable once built. */
 export class LabelSet {
   /** Encoder-private memo of this set's rendering (e.g. `a="x",b="y"` for the text format). */
@@ -15,25 +17,6 @@ export class LabelSet {
 
   /** Builds a set from parallel arrays already sorted by name. */
   constructor(readonly names: readonly string[], readonly values: readonly string[]) {}
-
-  #sortKey: string | undefined = undefined;
-
-  /**
-   * The values joined by U+0000 in label-name order: comparing two sets' keys as strings orders
-   * them exactly as comparing their values one label at a time does (the Go client's order),
-   * unless a value itself contains U+0000 (see {@link sortKeyExact}).
-   */
-  get sortKey(): string {
-    return this.#sortKey ??= this.values.length === 1 ? this.values[0] : this.values.join("\u0000");
-  }
-
-  #sortKeyExact: boolean | undefined = undefined;
-
-  /** Whether {@link sortKey} orders exactly (no value contains U+0000). */
-  get sortKeyExact(): boolean {
-    return this.#sortKeyExact ??= this.values.length < 2 ||
-      !this.values.some((v) => v.includes("\u0000"));
-  }
 
   /** Builds a set from unsorted pairs. */
   static of(pairs: Record<string, string>): LabelSet {
@@ -77,6 +60,32 @@ export interface ScalarFamily {
   readonly series: readonly ScalarSeries[];
   /** The series are already in Go-client order (by label values). */
   readonly sorted?: boolean;
+  /** The same series column-wise (collector families; fast encoders read these instead). */
+  readonly columns?: ScalarColumns;
+}
+
+/** A counter family's series column-wise: ids into a label table, in output order, and values. */
+export interface ScalarColumns {
+  /** Label sets of the series. */
+  readonly table: LabelTable;
+  /** Series ids in output order. */
+  readonly ids: Int32Array;
+  /** Value of each series, parallel to {@link ids}. */
+  readonly values: Float64Array;
+}
+
+/** A histogram family's series column-wise, parallel to {@link ids}. */
+export interface HistogramColumns {
+  /** Label sets of the series (without `le`). */
+  readonly table: LabelTable;
+  /** Series ids in output order. */
+  readonly ids: Int32Array;
+  /** Cumulative counts, one row of `bounds.length` per series. */
+  readonly cumulative: Float64Array;
+  /** Total count per series. */
+  readonly counts: Float64Array;
+  /** Sum per series. */
+  readonly sums: Float64Array;
 }
 
 /** A histogram family; all series share the bucket bounds. */
@@ -95,7 +104,62 @@ export interface HistogramFamily {
   readonly series: readonly HistogramSeries[];
   /** The series are already in Go-client order (by label values). */
   readonly sorted?: boolean;
+  /** The same series column-wise (collector families; fast encoders read these instead). */
+  readonly columns?: HistogramColumns;
 }
 
 /** Any metric family. */
 export type MetricFamily = ScalarFamily | HistogramFamily;
+
+/** Number of series of a family, without building series objects for a columnar one. */
+export function seriesCount(family: MetricFamily): number {
+  return family.columns ? family.columns.ids.length : family.series.length;
+}
+
+/**
+ * A counter family over columns; its `series` objects are built only when something asks for
+ * them (the reference encoders, tests), once.
+ */
+export function columnarScalarFamily(
+  name: string,
+  help: string,
+  type: "counter" | "gauge",
+  columns: ScalarColumns,
+): ScalarFamily {
+  let series: ScalarSeries[] | undefined;
+  return {
+    name,
+    help,
+    type,
+    sorted: true,
+    columns,
+    get series(): readonly ScalarSeries[] {
+      return series ??= Array.from(columns.ids, (id, k) => ({
+        labels: columns.table.labelSet(id),
+        value: columns.values[k],
+      }));
+    },
+  };
+}
+
+/** A histogram family over columns; `series` objects are built on demand, as above. */
+export function columnarHistogramFamily(
+  head: Omit<HistogramFamily, "series" | "columns" | "sorted">,
+  columns: HistogramColumns,
+): HistogramFamily {
+  let series: HistogramSeries[] | undefined;
+  const width = head.bounds.length;
+  return {
+    ...head,
+    sorted: true,
+    columns,
+    get series(): readonly HistogramSeries[] {
+      return series ??= Array.from(columns.ids, (id, k) => ({
+        labels: columns.table.labelSet(id),
+        cumulative: columns.cumulative.slice(k * width, (k + 1) * width),
+        count: columns.counts[k],
+        sum: columns.sums[k],
+      }));
+    },
+  };
+}

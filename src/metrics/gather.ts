@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { LabelSet, MetricFamily } from "./family.ts";
+import { type LabelSet, type MetricFamily, seriesCount } from "./family.ts";
+import type { LabelTable } from "./label_table.ts";
 
 /** Go-client order of two label sets of one family: by label values, in label-name order. */
 export function compareLabels(a: LabelSet, b: LabelSet): number {
@@ -22,7 +23,7 @@ export function compareLabels(a: LabelSet, b: LabelSet): number {
  * series are already sorted); drops empty families.
  */
 export function normalizeFamilies(families: MetricFamily[]): MetricFamily[] {
-  const out = families.filter((f) => f.series.length > 0);
+  const out = families.filter((f) => seriesCount(f) > 0);
   out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   for (const family of out) {
     if (family.sorted) continue;
@@ -33,39 +34,63 @@ export function normalizeFamilies(families: MetricFamily[]): MetricFamily[] {
   return out;
 }
 
-/** Orders series by {@link LabelSet.sortKey}, falling back to a label-by-label comparison. */
-function bySortKey(a: Orderable, b: Orderable): number {
-  const x = a.labels.sortKey;
-  const y = b.labels.sortKey;
-  if (x === y) return 0;
-  if (!a.labels.sortKeyExact || !b.labels.sortKeyExact) return compareLabels(a.labels, b.labels);
-  return x < y ? -1 : 1;
-}
-
-/** Something that sits in a sorted series list: its labels and whether it is in the last order. */
-export interface Orderable {
-  /** Labels that decide the order. */
-  readonly labels: LabelSet;
-  /** Set while the item is part of the current order. */
-  ordered: boolean;
-}
-
 /**
- * Keeps a collector's series in Go-client order across scrapes, re-sorting only when the set of
- * series changed (a new key or a vanished one), which on a steady map is never.
+ * Keeps a collector's series ids in Go-client order across scrapes. On a steady map the last
+ * order is reused as is; when series come and go, only the new ones are sorted and merged into
+ * the survivors, so churn costs O(new · log new + all), not a full sort.
  */
-export class StableOrder<T extends Orderable> {
-  #sorted: T[] = [];
+export class IdOrder {
+  #sorted = new Int32Array(0);
+  #ordered = new Uint8Array(0); // 1 for ids in #sorted
 
-  /** `touched`: this scrape's series in any order; returns them sorted. */
-  arrange(touched: T[]): readonly T[] {
-    if (touched.length === this.#sorted.length && touched.every((s) => s.ordered)) {
-      return this.#sorted;
+  /**
+   * `touched[0..n)`: the ids with a value this scrape, any order; `current(id)` tells whether an id
+   * is among them. Returns them in order; the array is never changed afterwards (snapshots keep it).
+   */
+  arrange(
+    table: LabelTable,
+    touched: Int32Array,
+    n: number,
+    current: (id: number) => boolean,
+  ): Int32Array {
+    if (this.#ordered.length < table.count) {
+      const bigger = new Uint8Array(Math.max(table.count, this.#ordered.length * 2));
+      bigger.set(this.#ordered);
+      this.#ordered = bigger;
     }
-    for (const s of this.#sorted) s.ordered = false;
-    touched.sort(bySortKey);
-    for (const s of touched) s.ordered = true;
-    this.#sorted = touched;
-    return touched;
+    const ordered = this.#ordered;
+    let fresh = 0;
+    for (let i = 0; i < n; i++) if (ordered[touched[i]] !== 1) fresh++;
+    if (fresh === 0 && n === this.#sorted.length) return this.#sorted;
+    const added = new Int32Array(fresh);
+    for (let i = 0, k = 0; i < n; i++) if (ordered[touched[i]] !== 1) added[k++] = touched[i];
+    added.sort((a, b) => table.compare(a, b));
+    const old = this.#sorted;
+    const out = new Int32Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length || j < added.length) {
+      if (i < old.length && !current(old[i])) {
+        ordered[old[i++]] = 0;
+        continue;
+      }
+      if (j === added.length || (i < old.length && table.compare(old[i], added[j]) <= 0)) {
+        out[k++] = old[i++];
+      } else {
+        ordered[added[j]] = 1;
+        out[k++] = added[j++];
+      }
+    }
+    this.#sorted = out;
+    return out;
+  }
+
+  /** Renumbers ids after the table was compacted (`remap`: old id to new, -1 = dropped). */
+  remap(remap: Int32Array, count: number): void {
+    const kept = this.#sorted.filter((id) => remap[id] >= 0).map((id) => remap[id]);
+    this.#sorted = kept;
+    this.#ordered = new Uint8Array(Math.max(count, 64));
+    for (const id of kept) this.#ordered[id] = 1;
   }
 }

@@ -9,42 +9,36 @@ import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { MapSource } from "../maps/source.ts";
 import { type BucketLayout, bucketLayout } from "./buckets.ts";
-import type { DecodeErrorCounter } from "./counters.ts";
-import type { HistogramFamily, HistogramSeries, LabelSet } from "./family.ts";
-import { type Orderable, StableOrder } from "./gather.ts";
+import { type DecodeErrorCounter, TouchList } from "./counters.ts";
+import { columnarHistogramFamily, type HistogramFamily } from "./family.ts";
+import { IdOrder } from "./gather.ts";
 import { KeyIterator } from "./key_iterator.ts";
+import { hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
+import { LabelTable } from "./label_table.ts";
 import { ValueReader } from "./map_values.ts";
-import { type CacheLimits, RawKeyCache, SlotInterner } from "./series_cache.ts";
+import type { CacheLimits } from "./series_cache.ts";
 
-/** One label group's buckets accumulating over a scrape. */
-class HistogramSlot implements HistogramSeries, Orderable {
-  readonly cumulative: Float64Array;
-  count = 0;
-  sum = 0;
-  scrape = 0;
-  ordered = false;
-  constructor(readonly labels: LabelSet, buckets: number) {
-    this.cumulative = new Float64Array(buckets);
-  }
-}
-
-/** What a raw key decodes to: its group and which bucket (an index, -1 = the sum key). */
-interface BucketRef {
-  readonly slot: HistogramSlot;
-  readonly index: number;
-}
-
+/** Bucket index of the key holding the sum. */
 const SUM = -1;
+/** Bucket index of a key whose bucket is not in the layout. */
 const IGNORED = -2;
+/** Result of a key that failed to decode, or whose bucket label is not an integer. */
+const FAILED = -2;
+const BAD_BUCKET = -3;
 
 /** Produces one histogram family from its map. */
 export class HistogramCollector {
   readonly #name: string;
   readonly #layout: BucketLayout;
+  readonly #width: number;
   readonly #iterator: KeyIterator;
-  readonly #cache: RawKeyCache<BucketRef>;
-  readonly #slots: SlotInterner<HistogramSlot>;
-  readonly #order = new StableOrder<HistogramSlot>();
+  readonly #keys: KeyTable;
+  #labels: LabelTable;
+  readonly #order = new IdOrder();
+  readonly #touched = new TouchList();
+  #counts = new Float64Array(0);
+  #sums = new Float64Array(0);
+  #bucket = 0;
 
   /** Compiles the decoders and the bucket layout. */
   constructor(
@@ -56,97 +50,146 @@ export class HistogramCollector {
   ) {
     this.#name = `ebpf_exporter_${config.name}`;
     this.#layout = bucketLayout(config);
+    this.#width = this.#layout.keys.length;
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 2);
-    this.#cache = new RawKeyCache(cacheLimits);
-    const buckets = this.#layout.keys.length;
-    this.#slots = new SlotInterner(
-      decoder.names.slice(0, -1),
-      (labels) => new HistogramSlot(labels, buckets),
-    );
+    this.#keys = new KeyTable(this.#iterator.idSize, cacheLimits);
+    this.#labels = new LabelTable(decoder.names.slice(0, -1));
+    this.#grow(this.#touched.scrapeOf.length);
   }
 
   /**
-   * Reads the map and returns the family (a snapshot, series sorted), or undefined when a bucket label did
-   * not decode to an integer (the histogram is skipped for this scrape, as upstream does).
+   * The series id a key decodes to, its bucket index left in #bucket; {@link SKIPPED} when
+   * dropped, FAILED on a decode error, BAD_BUCKET when the bucket label is not an integer.
+   */
+  #decode(): number {
+    try {
+      const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
+      if (decoded === null) return SKIPPED;
+      const bucketText = decoded[decoded.length - 1];
+      const bucket = /^-?\d+$/.test(bucketText) ? Number(bucketText) : NaN;
+      if (Number.isNaN(bucket)) return BAD_BUCKET;
+      this.#bucket = bucket === this.#layout.sumKey
+        ? SUM
+        : this.#layout.indexOf.get(bucket) ?? IGNORED;
+      return this.#labels.intern(decoded);
+    } catch (error) {
+      this.errors.count++;
+      this.errors.report?.(this.config.name, error);
+      return FAILED;
+    }
+  }
+
+  /**
+   * Reads the map and returns the family (a snapshot, series sorted), or undefined when a bucket
+   * label did not decode to an integer (the histogram is skipped for this scrape, as upstream does).
    */
   collect(): HistogramFamily | undefined {
-    const scrape = this.#cache.beginScrape();
+    const keys = this.#keys;
+    const size = keys.keySize;
+    const width = this.#width;
+    const scrape = keys.beginScrape();
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
-    const touched: HistogramSlot[] = [];
+    const touched = this.#touched;
+    touched.count = 0;
     let badBucket = false;
-    this.#iterator.forEach(entries, (id, i, cpu) => {
-      let entry = this.#cache.get(id);
-      if (!entry) {
-        let ref: BucketRef | null = null;
-        try {
-          const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
-          if (decoded !== null) {
-            const bucketText = decoded.pop()!;
-            const bucket = /^-?\d+$/.test(bucketText) ? Number(bucketText) : NaN;
-            if (Number.isNaN(bucket)) {
-              badBucket = true;
-              return;
-            }
-            const index = bucket === this.#layout.sumKey
-              ? SUM
-              : this.#layout.indexOf.get(bucket) ?? IGNORED;
-            ref = { slot: this.#slots.get(decoded), index };
-          }
-        } catch (error) {
-          this.errors.count++;
-          this.errors.report?.(this.config.name, error);
+    let visited = 0;
+    this.#iterator.forEach(entries, (buf, at, i, cpu) => {
+      visited++;
+      const hash = hashBytes(buf, at, size);
+      const e = keys.find(buf, at, hash);
+      let id: number;
+      let bucket: number;
+      if (e >= 0) {
+        id = keys.series(e);
+        bucket = keys.aux(e);
+      } else {
+        id = this.#decode();
+        if (id === FAILED) return;
+        if (id === BAD_BUCKET) {
+          badBucket = true;
           return;
         }
-        this.#cache.set(id, ref);
-        entry = { value: ref, seen: scrape };
+        bucket = this.#bucket;
+        keys.add(buf, at, hash, id, bucket);
       }
-      const ref = entry.value;
-      if (ref === null) return;
-      const slot = ref.slot;
-      if (slot.scrape !== scrape) {
-        slot.scrape = scrape;
-        slot.cumulative.fill(0);
-        slot.sum = 0;
-        touched.push(slot);
+      if (id === SKIPPED) return;
+      if (touched.ensure(id + 1)) this.#grow(touched.scrapeOf.length);
+      const counts = this.#counts;
+      if (touched.scrapeOf[id] !== scrape) {
+        touched.scrapeOf[id] = scrape;
+        counts.fill(0, id * width, (id + 1) * width);
+        this.#sums[id] = 0;
+        touched.ids[touched.count++] = id;
       }
-      if (ref.index === IGNORED) return;
+      if (bucket === IGNORED) return;
       const value = cpu < 0 ? values.sum(i) : values.one(i, cpu);
-      if (ref.index === SUM) slot.sum += value;
-      else slot.cumulative[ref.index] += value;
+      if (bucket === SUM) this.#sums[id] += value;
+      else counts[id * width + bucket] += value;
     });
-    if (this.#cache.size > entries.count * 1.25 + 1024) this.#sweep();
-    if (badBucket) return undefined;
-    const m = this.config.bucketMultiplier;
-    for (const slot of touched) {
-      let running = 0;
-      const c = slot.cumulative;
-      for (let b = 0; b < c.length; b++) {
-        running += c[b];
-        c[b] = running;
-      }
-      slot.count = running;
-      slot.sum *= m;
+    if (badBucket) {
+      this.#sweep(visited);
+      return undefined;
     }
-    const series = this.#order.arrange(touched).map((s) => ({
-      labels: s.labels,
-      cumulative: s.cumulative.slice(),
-      count: s.count,
-      sum: s.sum,
-    }));
-    return {
+    const table = this.#labels;
+    const ids = this.#order.arrange(
+      table,
+      touched.ids,
+      touched.count,
+      (id) => touched.scrapeOf[id] === scrape,
+    );
+    const n = ids.length;
+    const cumulative = new Float64Array(n * width);
+    const totals = new Float64Array(n);
+    const sums = new Float64Array(n);
+    const m = this.config.bucketMultiplier;
+    const counts = this.#counts;
+    for (let k = 0; k < n; k++) {
+      const id = ids[k];
+      let running = 0;
+      for (let b = 0; b < width; b++) {
+        running += counts[id * width + b];
+        cumulative[k * width + b] = running;
+      }
+      totals[k] = running;
+      sums[k] = this.#sums[id] * m;
+    }
+    this.#sweep(visited);
+    return columnarHistogramFamily({
       name: this.#name,
       help: this.config.help,
       type: "histogram",
       bounds: this.#layout.bounds,
       bucketType: this.config.bucketType,
-      series,
-      sorted: true,
-    };
+    }, { table, ids, cumulative, counts: totals, sums });
   }
 
-  #sweep(): void {
-    this.#slots.retain(new Set(this.#cache.sweep().map((r) => r.slot)));
+  #grow(capacity: number): void {
+    const counts = new Float64Array(capacity * this.#width);
+    counts.set(this.#counts);
+    this.#counts = counts;
+    const sums = new Float64Array(capacity);
+    sums.set(this.#sums);
+    this.#sums = sums;
+  }
+
+  /** Forgets keys gone from the map and series no key decodes to any more. */
+  #sweep(visited: number): void {
+    const touched = this.#touched;
+    if (this.#labels.count > touched.count * 1.25 + 1024) {
+      const keep = new Uint8Array(this.#labels.count);
+      for (let i = 0; i < touched.count; i++) keep[touched.ids[i]] = 1;
+      const { table, remap } = this.#labels.compact(keep);
+      this.#labels = table;
+      this.#keys.sweep(remap);
+      this.#order.remap(remap, table.count);
+      touched.reset(table.count);
+      this.#counts = new Float64Array(0);
+      this.#sums = new Float64Array(0);
+      this.#grow(touched.scrapeOf.length);
+    } else if (this.#keys.size > visited * 1.25 + 1024) {
+      this.#keys.sweep();
+    }
   }
 }

@@ -8,10 +8,12 @@
 
 import type { KeyDecoder } from "../decoders/key_decoder.ts";
 import { isPerCpuMapType, type MapEntries, type MapSource } from "../maps/source.ts";
-import { pairKey, RawKeyCache } from "./series_cache.ts";
 
-/** Visitor: cache id of the (possibly CPU-extended) key, entry index, CPU or -1 (sum). */
-export type KeyVisitor = (id: string, index: number, cpu: number) => void;
+/**
+ * Visitor: the (possibly CPU-extended) key is the {@link KeyIterator.idSize} bytes of `buf` at
+ * `at`; then the entry index, and the CPU or -1 (sum).
+ */
+export type KeyVisitor = (buf: Uint8Array, at: number, index: number, cpu: number) => void;
 
 /** Iterates keys of one metric's map. */
 export class KeyIterator {
@@ -22,6 +24,8 @@ export class KeyIterator {
   readonly #cpuOffset: number;
   readonly #cpuBytes: number;
   readonly #scratch: Uint8Array;
+  /** Bytes that identify a visited key: the map key, plus the CPU when split, or 0 for key 0. */
+  readonly idSize: number;
   #keys: Uint8Array = new Uint8Array(0);
   #index = 0;
 
@@ -39,6 +43,7 @@ export class KeyIterator {
     this.#cpuOffset = this.splitCpus ? span.offset : 0;
     this.#cpuBytes = this.splitCpus ? span.bytes : 0;
     this.#scratch = new Uint8Array(loneCpu ? this.#cpuBytes : source.keySize + this.#cpuBytes);
+    this.idSize = this.splitCpus ? this.#scratch.length : this.keyZeroOnly ? 0 : source.keySize;
   }
 
   /**
@@ -50,35 +55,30 @@ export class KeyIterator {
     const keys = entries.keys;
     this.#keys = keys;
     const loneCpu = this.keyZeroOnly && this.splitCpus;
-    // Fast ids: one view over all keys when they are 2-byte aligned, no per-key allocation.
-    const pairs = !this.splitCpus && !this.keyZeroOnly && (size & 1) === 0 &&
-        (keys.byteOffset & 1) === 0
-      ? new Uint16Array(keys.buffer, keys.byteOffset, (entries.count * size) >> 1)
-      : undefined;
-    const half = size >> 1;
     for (let i = 0; i < entries.count; i++) {
       this.#index = i;
-      if (pairs) {
-        visit(pairKey(pairs, i * half, half), i, -1);
+      const at = i * size;
+      if (!this.splitCpus && !this.keyZeroOnly) {
+        visit(keys, at, i, -1);
         continue;
       }
-      const key = keys.subarray(i * size, (i + 1) * size);
+      const key = keys.subarray(at, at + size);
       if (this.keyZeroOnly && !isZero(key)) continue;
       if (!this.splitCpus) {
-        visit(this.keyZeroOnly ? "" : RawKeyCache.keyOf(key), i, -1);
+        visit(keys, at, i, -1);
         continue;
       }
       const scratch = this.#scratch;
-      const at = this.#cpuOffset;
+      const cpuAt = this.#cpuOffset;
       if (!loneCpu) {
-        scratch.set(key.subarray(0, at), 0);
-        scratch.set(key.subarray(at), at + this.#cpuBytes);
+        scratch.set(key.subarray(0, cpuAt), 0);
+        scratch.set(key.subarray(cpuAt), cpuAt + this.#cpuBytes);
       }
-      scratch.fill(0, at, at + this.#cpuBytes);
+      scratch.fill(0, cpuAt, cpuAt + this.#cpuBytes);
       for (let cpu = 0; cpu < this.source.cpus; cpu++) {
-        scratch[at] = cpu & 0xff;
-        scratch[at + 1] = cpu >> 8;
-        visit(RawKeyCache.keyOf(scratch), i, cpu);
+        scratch[cpuAt] = cpu & 0xff;
+        scratch[cpuAt + 1] = cpu >> 8;
+        visit(scratch, 0, i, cpu);
       }
     }
   }

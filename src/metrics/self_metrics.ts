@@ -10,7 +10,7 @@
 
 import type { MapEntries, MapSource } from "../maps/source.ts";
 import { MapType } from "../maps/source.ts";
-import { LabelSet, type MetricFamily, type ScalarSeries } from "./family.ts";
+import { LabelSet, type MetricFamily, type ScalarSeries, seriesCount } from "./family.ts";
 
 /** A millisecond clock (`performance.now` by default; tests pass a fake). */
 export type Clock = () => number;
@@ -100,8 +100,8 @@ function seconds(ms: number): number {
 /** Series in the text exposition of `family`: a histogram's buckets (+Inf too), sum and count. */
 export function seriesIn(family: MetricFamily | undefined): number {
   if (!family) return 0;
-  if (family.type === "histogram") return family.series.length * (family.bounds.length + 3);
-  return family.series.length;
+  if (family.type === "histogram") return seriesCount(family) * (family.bounds.length + 3);
+  return seriesCount(family);
 }
 
 /** Per-config scrape cost. */

@@ -10,7 +10,7 @@
 import { LabelSet } from "./family.ts";
 
 /** {@link RawKeyCache.keyOf} of the `count` code units of `u` starting at `at`, without copying. */
-export function pairKey(u: Uint16Array, at: number, count: number): string {
+function pairKey(u: Uint16Array, at: number, count: number): string {
   switch (count) {
     case 2:
       return fromCodes(u[at], u[at + 1]);
