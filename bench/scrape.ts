@@ -470,6 +470,11 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
       warm.push(s.ms);
     }
     const warmCpuMs = (exporter.cpuMs() - cpu0) / WARM_SCRAPES;
+    console.error(
+      `bench: ${workload.label}: in the exporter, cold: ${inside(cold.body)}; warm: ${
+        inside((await exporter.scrape()).body)
+      }`,
+    );
     const { rss, peak } = exporter.memory();
     warm.sort((a, b) => a - b);
 
@@ -581,6 +586,17 @@ const LEGEND = [
   }), median of ${FLOOR_RUNS}: what any reader pays before decoding.`,
   `- fill: bpf_map_update_batch of every entry from the driver (not part of a scrape).`,
 ];
+
+/** The exporter's own account of a scrape: collect and map-read time from its self metrics. */
+function inside(bytes: Uint8Array): string {
+  const body = new TextDecoder().decode(bytes);
+  const seconds = (name: string) =>
+    [...body.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, "gm"))]
+      .reduce((sum, m) => sum + Number(m[1]), 0);
+  const collect = seconds("ebpf_exporter_scrape_collector_duration_seconds") * 1000;
+  const read = seconds("ebpf_exporter_map_read_duration_seconds") * 1000;
+  return `collect ${ms1(collect)} ms (map reads ${ms1(read)} ms)`;
+}
 
 async function main(): Promise<void> {
   const args = parseArgs({

@@ -7,6 +7,7 @@
 import type { LabelConfig } from "../config/types.ts";
 import { DecodeError, type DecoderEnv, type DecodeStep } from "./decoder.ts";
 import { createDecoderStep } from "./registry.ts";
+import { uintTextAt } from "./uint.ts";
 import { bytesToLabelText } from "./utf8.ts";
 
 interface CompiledLabel {
@@ -14,6 +15,8 @@ interface CompiledLabel {
   readonly offset: number;
   readonly size: number;
   readonly steps: readonly DecodeStep[];
+  /** The chain starts with `uint`: its text is read straight from the key (steps[0] skipped). */
+  readonly uintFirst: boolean;
 }
 
 /** Decodes whole keys for one metric. Build once per metric; `decode` is the hot path. */
@@ -35,6 +38,7 @@ export class KeyDecoder {
         offset,
         size: label.size,
         steps: label.decoders.map((d) => createDecoderStep(d, env)),
+        uintFirst: label.decoders[0]?.name === "uint",
       };
       offset += label.size + label.padding;
       return compiled;
@@ -58,9 +62,17 @@ export class KeyDecoder {
     const values: string[] = new Array(this.#labels.length);
     for (let i = 0; i < this.#labels.length; i++) {
       const label = this.#labels[i];
-      let value: Uint8Array | string = key.subarray(label.offset, label.offset + label.size);
-      for (const step of label.steps) {
-        const out = step(value);
+      let value: Uint8Array | string;
+      let first = 0;
+      if (label.uintFirst) {
+        value = uintTextAt(key, label.offset, label.size);
+        first = 1;
+      } else {
+        value = key.subarray(label.offset, label.offset + label.size);
+      }
+      const steps = label.steps;
+      for (let s = first; s < steps.length; s++) {
+        const out = steps[s](value);
         if (out === null) return null;
         value = out;
       }

@@ -49,23 +49,32 @@ export function u64HalvesToDecimal(hi: number, lo: number): string {
   return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
+/**
+ * The `uint` decoder's text for the `size` bytes of `bytes` at `offset` (1, 2, 4 or 8; any other
+ * size throws {@link DecodeError}). Reading in place spares the hot path a subarray per label.
+ */
+export function uintTextAt(bytes: Uint8Array, offset: number, size: number): string {
+  switch (size) {
+    case 1:
+      return String(bytes[offset]);
+    case 2:
+      return String(readSmall(bytes, offset, 2));
+    case 4:
+      return String(readSmall(bytes, offset, 4));
+    case 8: {
+      const first = readSmall(bytes, offset, 4);
+      const second = readSmall(bytes, offset + 4, 4);
+      return HOST_LITTLE_ENDIAN
+        ? u64HalvesToDecimal(second, first)
+        : u64HalvesToDecimal(first, second);
+    }
+    default:
+      throw new DecodeError(`uint: unsupported input size ${size} (want 1, 2, 4 or 8 bytes)`);
+  }
+}
+
 /** Factory of the `uint` decoder; inputs of another size throw {@link DecodeError}. */
 export const uintDecoder: DecoderFactory = () => (input) => {
   const bytes = inputBytes(input);
-  switch (bytes.length) {
-    case 1:
-      return String(bytes[0]);
-    case 2:
-      return String(readSmall(bytes, 0, 2));
-    case 4:
-      return String(readSmall(bytes, 0, 4));
-    case 8: {
-      const [hi, lo] = readU64Halves(bytes);
-      return u64HalvesToDecimal(hi, lo);
-    }
-    default:
-      throw new DecodeError(
-        `uint: unsupported input size ${bytes.length} (want 1, 2, 4 or 8 bytes)`,
-      );
-  }
+  return uintTextAt(bytes, 0, bytes.length);
 };

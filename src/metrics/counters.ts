@@ -107,6 +107,12 @@ export class CounterCollector {
     const values = new ValueReader(entries, this.source.cpus);
     const touched = this.#touched;
     touched.count = 0;
+    if (keys.size < entries.count) {
+      // A cold scrape (or a map that grew): size everything for the map at once.
+      keys.reserve(entries.count);
+      this.#labels.reserve(entries.count);
+      if (touched.ensure(entries.count)) this.#growSums(touched.scrapeOf.length);
+    }
     let visited = 0;
     this.#iterator.forEach(entries, (buf, at, index, cpu) => {
       visited++;

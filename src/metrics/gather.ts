@@ -64,7 +64,7 @@ export class IdOrder {
     if (fresh === 0 && n === this.#sorted.length) return this.#sorted;
     const added = new Int32Array(fresh);
     for (let i = 0, k = 0; i < n; i++) if (ordered[touched[i]] !== 1) added[k++] = touched[i];
-    added.sort((a, b) => table.compare(a, b));
+    table.sortIds(added);
     const old = this.#sorted;
     const out = new Int32Array(n);
     let i = 0;

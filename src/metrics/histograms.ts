@@ -93,6 +93,7 @@ export class HistogramCollector {
     const values = new ValueReader(entries, this.source.cpus);
     const touched = this.#touched;
     touched.count = 0;
+    if (keys.size < entries.count) keys.reserve(entries.count); // a cold scrape: grow once
     let badBucket = false;
     let visited = 0;
     this.#iterator.forEach(entries, (buf, at, i, cpu) => {

@@ -36,7 +36,9 @@ export class KeyTable {
   #series = new Int32Array(0);
   #aux = new Int32Array(0);
   #seen = new Uint32Array(0);
-  #buckets = new Int32Array(0); // entry + 1, 0 = empty
+  // Open addressing, two ints per bucket: entry + 1 (0 = empty) and the key's hash, side by side
+  // so a probe touches one cache line (on a big table every probe is a cache miss).
+  #buckets = new Int32Array(0);
   #mask = 0;
   #generation = 0;
 
@@ -48,6 +50,13 @@ export class KeyTable {
   /** Starts a scrape: a new generation; returns it. */
   beginScrape(): number {
     return ++this.#generation;
+  }
+
+  /** Makes room for `n` keys at once (a cold scrape of a big map grows the table only once). */
+  reserve(n: number): void {
+    let capacity = this.#capacity;
+    while (capacity < n) capacity *= 2;
+    if (capacity > this.#capacity) this.#grow(capacity);
   }
 
   /** Number of keys held. */
@@ -63,12 +72,12 @@ export class KeyTable {
     const keys = this.#keys;
     const size = this.keySize;
     const buckets = this.#buckets;
-    const hashes = this.#hashes;
-    let b = hash & this.#mask;
+    const mask = this.#mask;
+    let b = hash & mask;
     for (;;) {
-      const e = buckets[b] - 1;
+      const e = buckets[2 * b] - 1;
       if (e < 0) return -1;
-      if (hashes[e] === hash) {
+      if (buckets[2 * b + 1] === hash) {
         let k = e * size;
         let i = 0;
         while (i < size && keys[k] === buf[at + i]) {
@@ -80,7 +89,7 @@ export class KeyTable {
           return e;
         }
       }
-      b = (b + 1) & this.#mask;
+      b = (b + 1) & mask;
     }
   }
 
@@ -118,9 +127,16 @@ export class KeyTable {
     this.#series[e] = series;
     this.#aux[e] = aux;
     this.#seen[e] = seen;
-    let b = hash & this.#mask;
-    while (this.#buckets[b] !== 0) b = (b + 1) & this.#mask;
-    this.#buckets[b] = e + 1;
+    this.#place(e, hash);
+  }
+
+  #place(e: number, hash: number): void {
+    const buckets = this.#buckets;
+    const mask = this.#mask;
+    let b = hash & mask;
+    while (buckets[2 * b] !== 0) b = (b + 1) & mask;
+    buckets[2 * b] = e + 1;
+    buckets[2 * b + 1] = hash;
   }
 
   #grow(capacity: number): void {
@@ -145,15 +161,9 @@ export class KeyTable {
   }
 
   #rehash(): void {
-    const buckets = new Int32Array(this.#capacity * 2);
-    const mask = buckets.length - 1;
-    for (let e = 0; e < this.#count; e++) {
-      let b = this.#hashes[e] & mask;
-      while (buckets[b] !== 0) b = (b + 1) & mask;
-      buckets[b] = e + 1;
-    }
-    this.#buckets = buckets;
-    this.#mask = mask;
+    this.#buckets = new Int32Array(this.#capacity * 4); // capacity * 2 buckets, load <= 1/2
+    this.#mask = this.#capacity * 2 - 1;
+    for (let e = 0; e < this.#count; e++) this.#place(e, this.#hashes[e]);
   }
 
   /**
@@ -183,8 +193,8 @@ export class KeyTable {
     this.#capacity = capacity;
     this.#count = 0;
     this.#skipped = 0;
-    this.#buckets = new Int32Array(capacity * 2);
-    this.#mask = this.#buckets.length - 1;
+    this.#buckets = new Int32Array(capacity * 4);
+    this.#mask = capacity * 2 - 1;
     for (let e = 0; e < old.count; e++) {
       if (old.seen[e] !== generation) continue;
       let series = old.series[e];

@@ -14,6 +14,9 @@ import { hashBytes } from "./key_table.ts";
 import { LabelSet } from "./family.ts";
 
 const utf8 = new TextEncoder();
+/** Ids above this do not fit the packed sort's 24 bits. */
+const PACKED_ID_LIMIT = 1 << 24;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const utf8Decoder = new TextDecoder();
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -34,9 +37,12 @@ export class LabelTable {
   #start = new Int32Array(65);
   #hashes = new Int32Array(64);
   #escaped = new Uint8Array(64);
-  #buckets = new Int32Array(128);
+  // Open addressing, two ints per bucket: id + 1 (0 = empty) and the hash (one cache line).
+  #buckets = new Int32Array(256);
   #count = 0;
   #scratch = new Uint8Array(256);
+  /** Some value holds a NUL byte (the packed sort's separator): sort by comparisons only. */
+  #hasNul = false;
 
   /** A table for label `names` given in key order (the order a decoder returns values in). */
   constructor(names: readonly string[]) {
@@ -49,6 +55,16 @@ export class LabelTable {
     this.#textPrefix = this.names.map((n, j) => utf8.encode((j > 0 ? "," : "") + n + '="'));
     this.#nameBytes = this.names.map((n) => utf8.encode(n));
     this.#textPrefixBytes = this.#textPrefix.reduce((sum, p) => sum + p.length + 1, 0);
+  }
+
+  /** Makes room for `n` series ids at once. */
+  reserve(n: number): void {
+    while (this.#hashes.length <= n) this.#growIds();
+    if (this.#buckets.length < 4 * n) {
+      let size = this.#buckets.length;
+      while (size < 4 * n) size *= 2;
+      this.#rehash(size);
+    }
   }
 
   /** Number of series ids handed out. */
@@ -73,12 +89,13 @@ export class LabelTable {
     }
     const end = this.#used;
     const hash = hashBytes(this.#bytes, begin, end - begin);
-    const mask = this.#buckets.length - 1;
+    const buckets = this.#buckets;
+    const mask = (buckets.length >> 1) - 1;
     let b = hash & mask;
     for (;;) {
-      const id = this.#buckets[b] - 1;
+      const id = buckets[2 * b] - 1;
       if (id < 0) break;
-      if (this.#hashes[id] === hash && this.#sameBytes(id, begin, end)) {
+      if (buckets[2 * b + 1] === hash && this.#sameBytes(id, begin, end)) {
         this.#used = begin; // an existing set: forget the candidate bytes
         return id;
       }
@@ -95,7 +112,7 @@ export class LabelTable {
     this.#start[id + 1] = end;
     this.#hashes[id] = hash;
     this.#escaped[id] = escaped;
-    if (this.#count * 2 > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
+    if (this.#count * 4 > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
     else this.#place(id, hash);
     return id;
   }
@@ -109,10 +126,12 @@ export class LabelTable {
   }
 
   #place(id: number, hash: number): void {
-    const mask = this.#buckets.length - 1;
+    const buckets = this.#buckets;
+    const mask = (buckets.length >> 1) - 1;
     let b = hash & mask;
-    while (this.#buckets[b] !== 0) b = (b + 1) & mask;
-    this.#buckets[b] = id + 1;
+    while (buckets[2 * b] !== 0) b = (b + 1) & mask;
+    buckets[2 * b] = id + 1;
+    buckets[2 * b + 1] = hash;
   }
 
   #rehash(size: number): void {
@@ -153,6 +172,7 @@ export class LabelTable {
         const c = s.charCodeAt(i);
         if (c >= 0x80) break;
         if (c === QUOTE || c === BACKSLASH || c === NEWLINE) escaped = 1;
+        else if (c === 0) this.#hasNul = true;
         bytes[p++] = c;
       }
       if (i === n) {
@@ -173,6 +193,7 @@ export class LabelTable {
     for (let i = 0; i < length; i++) {
       const c = this.#scratch[i];
       if (c === QUOTE || c === BACKSLASH || c === NEWLINE) escaped = 1;
+      else if (c === 0) this.#hasNul = true;
       bytes[p++] = c;
     }
     this.#used = p;
@@ -202,6 +223,57 @@ export class LabelTable {
       q += lb;
     }
     return 0;
+  }
+
+  /**
+   * Sorts `ids` in place in {@link compare} order. Each id is packed with the first 5 bytes of its
+   * values (NUL-separated, which orders exactly as value-by-value comparison when no value holds
+   * a NUL) into a u64, the u64s sorted natively, and only runs sharing those 5 bytes compared in
+   * full: several times faster than a comparison sort on a cold scrape of a big map.
+   */
+  sortIds(ids: Int32Array): void {
+    const n = ids.length;
+    const compare = (a: number, b: number) => this.compare(a, b);
+    if (n < 64 || this.#hasNul || this.#count > PACKED_ID_LIMIT || !LITTLE_ENDIAN) {
+      ids.sort(compare);
+      return;
+    }
+    const packed = new BigUint64Array(n);
+    const words = new Uint32Array(packed.buffer);
+    const bytes = this.#bytes;
+    const labels = this.#keyOrder.length;
+    const prefix = [0, 0, 0, 0, 0];
+    for (let k = 0; k < n; k++) {
+      const id = ids[k];
+      let p = this.#start[id];
+      let got = 0;
+      for (let j = 0; j < labels && got < 5; j++) {
+        let length = bytes[p++];
+        if (length >= 0x80) [length, p] = readLength(bytes, p - 1);
+        for (let i = 0; i < length && got < 5; i++) prefix[got++] = bytes[p + i];
+        if (got < 5) prefix[got++] = 0; // separator
+        p += length;
+      }
+      while (got < 5) prefix[got++] = 0;
+      words[2 * k + 1] = ((prefix[0] << 24) | (prefix[1] << 16) | (prefix[2] << 8) | prefix[3]) >>>
+        0;
+      words[2 * k] = ((prefix[4] << 24) | id) >>> 0;
+    }
+    packed.sort();
+    let runStart = 0;
+    for (let k = 0; k <= n; k++) {
+      if (
+        k < n && k > runStart && words[2 * k + 1] === words[2 * runStart + 1] &&
+        words[2 * k] >>> 24 === words[2 * runStart] >>> 24
+      ) continue;
+      if (k - runStart > 1) {
+        for (let r = runStart; r < k; r++) ids[r] = words[2 * r] & 0xffffff;
+        ids.subarray(runStart, k).sort(compare);
+      } else if (k - runStart === 1) {
+        ids[runStart] = words[2 * runStart] & 0xffffff;
+      }
+      runStart = k;
+    }
   }
 
   /** The label set of series `id` as a {@link LabelSet} (for the reference encoders and tests). */

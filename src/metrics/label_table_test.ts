@@ -61,3 +61,20 @@ Deno.test("label table: compaction keeps the chosen series, renumbered in order"
   equal(small.intern(["3"]), 1);
   equal(small.intern(["0"]), 3);
 });
+
+Deno.test("label table: the packed sort orders exactly as the comparison sort", () => {
+  let x = 7;
+  const random = (n: number) => (x = (x * 1103515245 + 12345) & 0x7fffffff) % n;
+  const pieces = ["", "a", "ab", "abcde", "abcdef", "é", "🐝", "z", "0", "00000"];
+  for (const withNul of [false, true]) {
+    const table = new LabelTable(["c", "a", "b"]);
+    for (let i = 0; i < 3000; i++) {
+      const value = () => pieces[random(pieces.length)] + pieces[random(pieces.length)];
+      table.intern([value(), value(), withNul && i === 5 ? "x\u0000y" : value()]);
+    }
+    const ids = Int32Array.from({ length: table.count }, (_, i) => table.count - 1 - i);
+    const expected = Array.from(ids).sort((a, b) => table.compare(a, b));
+    table.sortIds(ids);
+    deepEqual(Array.from(ids), expected, withNul ? "with a NUL byte" : "packed");
+  }
+});
