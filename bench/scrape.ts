@@ -291,6 +291,9 @@ class Exporter {
   #stderr = "";
   #reader: Promise<void>;
 
+  /** Milliseconds from spawning the process to its first answer on `/`. */
+  startMs = 0;
+
   private constructor(readonly child: Deno.ChildProcess, readonly url: string) {
     this.#reader = (async () => {
       const decoder = new TextDecoder();
@@ -300,6 +303,7 @@ class Exporter {
 
   static async start(denoFlags: string[] = []): Promise<Exporter> {
     const listen = `127.0.0.1:${freePort()}`;
+    const spawned = performance.now();
     const child = new Deno.Command(DENO, {
       args: [
         "run",
@@ -327,11 +331,14 @@ class Exporter {
       try {
         const res = await fetch(`${exporter.url}/`);
         await res.body?.cancel();
-        if (res.ok) return exporter;
+        if (res.ok) {
+          exporter.startMs = performance.now() - spawned;
+          return exporter;
+        }
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 5));
     }
     await exporter.stop();
     throw new Error(`exporter did not answer within 30 s:\n${exporter.#stderr}`);
@@ -400,6 +407,8 @@ interface Row {
   rssMiB: number;
   peakMiB: number;
   floorMs: number;
+  startMs: number;
+  idleMiB: number;
 }
 
 /** Nearest-rank percentile. */
@@ -436,6 +445,7 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
   const exporter = await Exporter.start(
     cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profName}`] : [],
   );
+  const idle = exporter.memory().rss;
   let map: BenchMap | undefined;
   try {
     map = await BenchMap.open(workload.map, exporter.pid);
@@ -496,6 +506,8 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
       rssMiB: rss,
       peakMiB: peak,
       floorMs: median(floors),
+      startMs: exporter.startMs,
+      idleMiB: idle,
     };
   } catch (e) {
     throw new Error(`${(e as Error).message}\nexporter stderr:\n${exporter.stderr}`);
@@ -531,6 +543,8 @@ function table(rows: Row[]): string {
     "peak RSS MiB",
     "kernel floor ms",
     "fill ms",
+    "start-up ms",
+    "idle RSS MiB",
   ];
   const lines = [
     `| ${head.join(" | ")} |`,
@@ -553,6 +567,8 @@ function table(rows: Row[]): string {
           r.peakMiB.toFixed(0),
           ms1(r.floorMs),
           ms1(r.fillMs),
+          r.startMs.toFixed(0),
+          r.idleMiB.toFixed(0),
         ].join(" | ")
       } |`,
     );
@@ -585,6 +601,7 @@ const LEGEND = [
     FLOOR_BATCH.toLocaleString("en-US")
   }), median of ${FLOOR_RUNS}: what any reader pays before decoding.`,
   `- fill: bpf_map_update_batch of every entry from the driver (not part of a scrape).`,
+  `- start-up: from spawning \`deno run … main.ts\` to the first answer on \`/\` (polled every 5 ms): Deno start, config, BPF load and attach, the scrape-path warm-up (\`src/cli/warm_up.ts\`); idle RSS: VmRSS then, before any map is filled or scraped.`,
 ];
 
 /** The exporter's own account of a scrape: collect and map-read time from its self metrics. */

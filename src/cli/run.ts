@@ -25,6 +25,7 @@ import {
   spanPipelineFor,
 } from "./event_streams.ts";
 import { createHandler } from "../http/handler.ts";
+import { warmUpScrapePath } from "./warm_up.ts";
 import { BasicAuth, protectHandler } from "../http/basic_auth.ts";
 import { type RunningServer, serve } from "../http/serve.ts";
 import { loadWebConfig, type WebConfig } from "../http/web_config.ts";
@@ -144,6 +145,13 @@ async function start(flags: Flags): Promise<number> {
     exporter.close();
     log.info(`config check passed: ${configs.map((c) => c.name).join(", ")}`);
     return 0;
+  }
+
+  try {
+    const warm = await warmUpScrapePath(env);
+    log.debug(`scrape path warmed up in ${warm.ms.toFixed(0)} ms (${warm.bytes} bytes a scrape)`);
+  } catch (e) {
+    log.warn(`warm-up: ${(e as Error).message}`); // only the first scrape is slower
   }
 
   const handler = createHandler({
