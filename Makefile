@@ -126,7 +126,8 @@ BENCH_FLAGS ?=
 bench/fixtures/%.bpf.o: bench/fixtures/%.bpf.c $(BPF_HEADERS)
 	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
 	$(BPF_STRIP) -g $@
-bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o bench/fixtures/probe_cost.bpf.o
+bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o bench/fixtures/scrape_bench_percpu.bpf.o \
+		bench/fixtures/probe_cost.bpf.o
 	$(DENO) run --frozen -A bench/scrape.ts $(BENCH_FLAGS)
 	$(DENO) run --frozen -A bench/probe_cost.ts
 

@@ -16,10 +16,14 @@
 
 import { parseArgs } from "node:util";
 import { DENO, ffiPaths, freePort, permissionFlags } from "../tests/helpers/exporter_process.ts";
+import { possibleCpus } from "../tests/helpers/host.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CONFIG_DIR = "bench/fixtures";
 const CONFIG_NAME = "scrape_bench";
+const PERCPU_CONFIG_NAME = "scrape_bench_percpu";
+/** Values per key of a per-CPU map: one per possible CPU. */
+const POSSIBLE_CPUS = possibleCpus().length;
 const WARM_SCRAPES = 10;
 const FLOOR_RUNS = 5;
 const FLOOR_BATCH = 10_000;
@@ -33,12 +37,22 @@ const COUNTER_MAP = {
   kernelName: "bench_events_to",
   keySize: 16,
   maxEntries: 1 << 20,
+  cpus: 1,
 };
 const HISTOGRAM_MAP = {
   name: "bench_latency_seconds",
   kernelName: "bench_latency_s",
   keySize: 8,
   maxEntries: 1 << 21,
+  cpus: 1,
+};
+/** The per-CPU counter map of `scrape_bench_percpu` (same key as {@link COUNTER_MAP}). */
+const PERCPU_COUNTER_MAP = {
+  name: "bench_cpu_events_total",
+  kernelName: "bench_cpu_event",
+  keySize: 16,
+  maxEntries: 1 << 20,
+  cpus: POSSIBLE_CPUS,
 };
 type MapSpec = typeof COUNTER_MAP;
 
@@ -128,7 +142,7 @@ class BenchMap {
       const rc = bpf.bpf_map_update_batch(
         this.fd,
         keys.subarray(done * this.spec.keySize),
-        values.subarray(done),
+        values.subarray(done * this.spec.cpus),
         n,
         batchOpts,
       );
@@ -160,7 +174,7 @@ class BenchMap {
    */
   lookupAll(batch = FLOOR_BATCH): { count: number; ms: number } {
     const keys = new Uint8Array(batch * this.spec.keySize);
-    const values = new Uint8Array(batch * 8);
+    const values = new Uint8Array(batch * 8 * this.spec.cpus);
     let tokenIn = new Uint8Array(8);
     let tokenOut = new Uint8Array(8);
     const n = new Uint32Array(1);
@@ -214,6 +228,8 @@ function exporterMapIds(pid: number): Set<number> {
 interface Workload {
   /** Row label. */
   readonly label: string;
+  /** Config (and object) the exporter runs. */
+  readonly config: string;
   readonly map: MapSpec;
   /** Entries written into the map. */
   readonly entries: number;
@@ -229,6 +245,7 @@ interface Workload {
 function counterWorkload(count: number): Workload {
   return {
     label: `counters ${formatCount(count)}`,
+    config: CONFIG_NAME,
     map: COUNTER_MAP,
     entries: count,
     expectedSamples: count,
@@ -249,11 +266,32 @@ function counterWorkload(count: number): Workload {
   };
 }
 
+/** The counter keys in the per-CPU map; CPU c holds i + 1 + c (the exporter sums them). */
+function perCpuCounterWorkload(count: number): Workload {
+  const plain = counterWorkload(count);
+  return {
+    ...plain,
+    label: `per-CPU counters ${formatCount(count)}`,
+    config: PERCPU_CONFIG_NAME,
+    map: PERCPU_COUNTER_MAP,
+    samplePrefix: `ebpf_exporter_${PERCPU_COUNTER_MAP.name}{`,
+    build() {
+      const { keys } = plain.build();
+      const values = new BigUint64Array(count * POSSIBLE_CPUS);
+      for (let i = 0; i < count; i++) {
+        for (let c = 0; c < POSSIBLE_CPUS; c++) values[i * POSSIBLE_CPUS + c] = BigInt(i + 1 + c);
+      }
+      return { keys, values };
+    },
+  };
+}
+
 /** `groups` x 27 histogram buckets: group g, bucket b; value (g + b) % 7 + 1. */
 function histogramWorkload(groups: number): Workload {
   const count = groups * HIST_BUCKETS;
   return {
     label: `histograms ${formatCount(groups)} x ${HIST_BUCKETS}`,
+    config: CONFIG_NAME,
     map: HISTOGRAM_MAP,
     entries: count,
     // per group: 27 finite buckets + le="+Inf", _sum and _count
@@ -301,7 +339,7 @@ class Exporter {
     })();
   }
 
-  static async start(denoFlags: string[] = []): Promise<Exporter> {
+  static async start(config: string, denoFlags: string[] = []): Promise<Exporter> {
     const listen = `127.0.0.1:${freePort()}`;
     const spawned = performance.now();
     const child = new Deno.Command(DENO, {
@@ -311,7 +349,7 @@ class Exporter {
         ...denoFlags,
         "main.ts",
         `--config.dir=${CONFIG_DIR}`,
-        `--config.names=${CONFIG_NAME}`,
+        `--config.names=${config}`,
         `--web.listen-address=${listen}`,
       ],
       cwd: ROOT,
@@ -443,6 +481,7 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
   if (cpuProf) Deno.mkdirSync(profDir, { recursive: true });
   const profName = `${workload.label.replaceAll(" ", "_")}.cpuprofile`;
   const exporter = await Exporter.start(
+    workload.config,
     cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profName}`] : [],
   );
   const idle = exporter.memory().rss;
@@ -635,6 +674,8 @@ async function main(): Promise<void> {
     ...(args.full ? [counterWorkload(1_000_000)] : []),
     histogramWorkload(4_000),
     ...(args.full ? [histogramWorkload(40_000)] : []),
+    perCpuCounterWorkload(100_000),
+    ...(args.full ? [perCpuCounterWorkload(1_000_000)] : []),
   ];
 
   const rows: Row[] = [];
