@@ -414,9 +414,10 @@ function* histogramFamily(
   help: Uint8Array,
   chunkSize: number,
 ): Generator<Uint8Array> {
-  const { bounds, series } = family;
+  const { bounds } = family;
   const layout = nativeLayout(family);
   const columns = family.columns;
+  const series = columns ? [] : family.series; // columnar families never build series objects
   const n = seriesCount(family);
   // Columnar families: one light view per series (histogram groups are few next to samples).
   const view = (k: number): HistogramCounts =>

@@ -216,7 +216,7 @@ function* histogram(
   style: ExpositionStyle,
   chunkSize: number,
 ): Generator<Uint8Array> {
-  const { name, bounds, series } = family;
+  const { name, bounds } = family;
   const le = bounds.map((b) => utf8.encode('le="' + style.bound(b) + '"} '));
   const infSeen = bounds.length > 0 && bounds[bounds.length - 1] === Infinity;
   const inf = utf8.encode('le="+Inf"} ');
@@ -230,6 +230,7 @@ function* histogram(
     yield* histogramColumns(w, family.columns, heads, style, chunkSize);
     return;
   }
+  const series = family.series;
   for (let i = 0; i < series.length; i++) {
     const s = series[i];
     const lb = labelBytes(s.labels);
