@@ -13,9 +13,28 @@ export function compareLabels(a: LabelSet, b: LabelSet): number {
   for (let i = 0; i < n; i++) {
     const x = a.values[i];
     const y = b.values[i];
-    if (x !== y) return x < y ? -1 : 1;
+    if (x !== y) return compareGoStrings(x, y);
   }
   return a.values.length - b.values.length;
+}
+
+/**
+ * Go's string order (UTF-8 bytes, i.e. code points) of two JS strings. JS compares UTF-16 code
+ * units, which differs only where a surrogate pair (U+10000 and up) meets U+E000..U+FFFF.
+ */
+export function compareGoStrings(x: string, y: string): number {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const a = x.charCodeAt(i);
+    const b = y.charCodeAt(i);
+    if (a !== b) return codePointRank(a) - codePointRank(b);
+  }
+  return x.length - y.length;
+}
+
+/** A UTF-16 code unit moved so that surrogates sort above U+E000..U+FFFF, like code points. */
+function codePointRank(c: number): number {
+  return c < 0xd800 ? c : c < 0xe000 ? c + 0x2000 : c - 0x800;
 }
 
 /**
