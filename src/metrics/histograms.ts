@@ -9,12 +9,11 @@ import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { MapSource } from "../maps/source.ts";
 import { type BucketLayout, bucketLayout } from "./buckets.ts";
-import { type DecodeErrorCounter, TouchList } from "./counters.ts";
+import { CollectorTables } from "./collector_tables.ts";
+import type { DecodeErrorCounter } from "./counters.ts";
 import { columnarHistogramFamily, type HistogramFamily } from "./family.ts";
-import { IdOrder } from "./gather.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
-import { LabelTable } from "./label_table.ts";
+import { hashBytes, SKIPPED } from "./key_table.ts";
 import { ValueReader } from "./map_values.ts";
 import type { CacheLimits } from "./series_cache.ts";
 
@@ -32,10 +31,7 @@ export class HistogramCollector {
   readonly #layout: BucketLayout;
   readonly #width: number;
   readonly #iterator: KeyIterator;
-  readonly #keys: KeyTable;
-  #labels: LabelTable;
-  readonly #order = new IdOrder();
-  readonly #touched = new TouchList();
+  readonly #tables: CollectorTables;
   #counts = new Float64Array(0);
   #sums = new Float64Array(0);
   #bucket = 0;
@@ -53,9 +49,12 @@ export class HistogramCollector {
     this.#width = this.#layout.keys.length;
     const decoder = new KeyDecoder(config.labels, env);
     this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 2);
-    this.#keys = new KeyTable(this.#iterator.idSize, cacheLimits);
-    this.#labels = new LabelTable(decoder.names.slice(0, -1));
-    this.#grow(this.#touched.scrapeOf.length);
+    this.#tables = new CollectorTables(
+      this.#iterator.idSize,
+      decoder.names.slice(0, -1),
+      cacheLimits,
+    );
+    this.#grow(this.#tables.touched.scrapeOf.length);
   }
 
   /**
@@ -72,7 +71,7 @@ export class HistogramCollector {
       this.#bucket = bucket === this.#layout.sumKey
         ? SUM
         : this.#layout.indexOf.get(bucket) ?? IGNORED;
-      return this.#labels.intern(decoded);
+      return this.#tables.labels.intern(decoded);
     } catch (error) {
       this.errors.count++;
       this.errors.report?.(this.config.name, error);
@@ -85,13 +84,14 @@ export class HistogramCollector {
    * label did not decode to an integer (the histogram is skipped for this scrape, as upstream does).
    */
   collect(): HistogramFamily | undefined {
-    const keys = this.#keys;
+    const tables = this.#tables;
+    const keys = tables.keys;
     const size = keys.keySize;
     const width = this.#width;
     const scrape = keys.beginScrape();
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
-    const touched = this.#touched;
+    const touched = tables.touched;
     touched.count = 0;
     if (keys.size < entries.count) keys.reserve(entries.count); // a cold scrape: grow once
     let badBucket = false;
@@ -133,13 +133,8 @@ export class HistogramCollector {
       this.#sweep(visited);
       return undefined;
     }
-    const table = this.#labels;
-    const ids = this.#order.arrange(
-      table,
-      touched.ids,
-      touched.count,
-      (id) => touched.scrapeOf[id] === scrape,
-    );
+    const table = tables.labels;
+    const ids = tables.arrange(scrape);
     const n = ids.length;
     const cumulative = new Float64Array(n * width);
     const totals = new Float64Array(n);
@@ -175,22 +170,11 @@ export class HistogramCollector {
     this.#sums = sums;
   }
 
-  /** Forgets keys gone from the map and series no key decodes to any more. */
+  /** Sweeps the tables; after a renumbering the per-id accumulators start over. */
   #sweep(visited: number): void {
-    const touched = this.#touched;
-    if (this.#labels.count > touched.count * 1.25 + 1024) {
-      const keep = new Uint8Array(this.#labels.count);
-      for (let i = 0; i < touched.count; i++) keep[touched.ids[i]] = 1;
-      const { table, remap } = this.#labels.compact(keep);
-      this.#labels = table;
-      this.#keys.sweep(remap);
-      this.#order.remap(remap, table.count);
-      touched.reset(table.count);
-      this.#counts = new Float64Array(0);
-      this.#sums = new Float64Array(0);
-      this.#grow(touched.scrapeOf.length);
-    } else if (this.#keys.size > visited * 1.25 + 1024) {
-      this.#keys.sweep();
-    }
+    if (!this.#tables.sweep(visited)) return;
+    this.#counts = new Float64Array(0);
+    this.#sums = new Float64Array(0);
+    this.#grow(this.#tables.touched.scrapeOf.length);
   }
 }
