@@ -16,7 +16,7 @@ import { MapType } from "../maps/source.ts";
 import { CounterCollector } from "./counters.ts";
 import type { MetricFamily } from "./family.ts";
 import { HistogramCollector } from "./histograms.ts";
-import { histogram, label, LIMITS, TEST_ENV } from "./test_env.ts";
+import { histogram, label, LIMITS, TEST_ENV, utf8Order } from "./test_env.ts";
 
 /** Label values that need escaping, multi-byte UTF-8, or a two-byte length in the arena. */
 const TRICKY = [
@@ -145,14 +145,7 @@ Deno.test("series sort like Go strings: by UTF-8 bytes, a prefix before its exte
   const map = new MemoryMapSource({ name: "events_total", keySize: 4 });
   TRICKY.forEach((_, i) => map.set(keyBytes([4, i]), 1));
   const family = new CounterCollector(config, map, TEST_ENV, { count: 0 }, LIMITS).collect();
-  const utf8 = new TextEncoder();
-  const byBytes = (a: string, b: string) => {
-    const x = utf8.encode(a);
-    const y = utf8.encode(b);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-    return x.length - y.length;
-  };
-  deepEqual(family.series.map((s) => s.labels.values[0]), [...TRICKY].sort(byBytes));
+  deepEqual(family.series.map((s) => s.labels.values[0]), [...TRICKY].sort(utf8Order));
   // U+FF01 sorts before U+1F41D in Go (bytes EF BC 81 < F0 9F 90 9D), unlike UTF-16 order.
   const values = family.series.map((s) => s.labels.values[0]);
   equal(values.indexOf("！") < values.indexOf("🐝"), true);

@@ -74,3 +74,13 @@ export function histogram(over: Partial<HistogramConfig>): HistogramConfig {
 
 /** Cache bounds large enough for any test. */
 export const LIMITS = { decoded: 1000, skipped: 1000 } as const;
+
+const utf8 = new TextEncoder();
+
+/** Go's string order, computed the slow obvious way: compare the UTF-8 bytes. */
+export function utf8Order(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
