@@ -11,8 +11,8 @@ import type { MapSource } from "../maps/source.ts";
 import { columnarScalarFamily, type ScalarFamily } from "./family.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { CollectorTables } from "./collector_tables.ts";
-import { hashBytes, SKIPPED } from "./key_table.ts";
+import { CollectorTables, DECODE_FAILED } from "./collector_tables.ts";
+import { SKIPPED } from "./key_table.ts";
 import type { CacheLimits } from "./series_cache.ts";
 
 /** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
@@ -44,17 +44,17 @@ export class CounterCollector {
     this.#tables = new CollectorTables(this.#iterator.idSize, decoder.names, cacheLimits);
   }
 
-  /** The series id a key decodes to ({@link SKIPPED} when dropped, -2 on a decode error). */
-  #decode(): number {
+  /** The series id the key being visited decodes to (see {@link CollectorTables.resolve}). */
+  readonly #decode = (): number => {
     try {
       const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
       return decoded === null ? SKIPPED : this.#tables.labels.intern(decoded);
     } catch (error) {
       this.errors.count++;
       this.errors.report?.(this.config.name, error);
-      return -2;
+      return DECODE_FAILED;
     }
-  }
+  };
 
   /**
    * Reads the map and returns the family, series sorted. The family is a snapshot: later scrapes
@@ -62,47 +62,24 @@ export class CounterCollector {
    */
   collect(): ScalarFamily {
     const tables = this.#tables;
-    const keys = tables.keys;
-    const size = keys.keySize;
-    const scrape = keys.beginScrape();
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
-    const touched = tables.touched;
-    touched.count = 0;
-    if (keys.size < entries.count) {
-      // A cold scrape (or a map that grew): size everything for the map at once.
-      keys.reserve(entries.count);
-      tables.labels.reserve(entries.count);
-      if (touched.ensure(entries.count)) this.#growSums(touched.scrapeOf.length);
-    }
-    let visited = 0;
+    tables.begin(entries.count);
     this.#iterator.forEach(entries, (buf, at, index, cpu) => {
-      visited++;
-      const hash = hashBytes(buf, at, size);
-      const e = keys.find(buf, at, hash);
-      let id: number;
-      if (e >= 0) {
-        id = keys.series(e);
-      } else {
-        id = this.#decode();
-        if (id === -2) return;
-        keys.add(buf, at, hash, id);
-      }
-      if (id === SKIPPED) return;
-      if (touched.ensure(id + 1)) this.#growSums(touched.scrapeOf.length);
-      if (touched.scrapeOf[id] !== scrape) {
-        touched.scrapeOf[id] = scrape;
+      const id = tables.resolve(buf, at, this.#decode);
+      if (id < 0) return; // dropped, or not decodable
+      if (tables.touch(id)) {
+        if (this.#sums.length < tables.capacity) this.#growSums(tables.capacity);
         this.#sums[id] = 0;
-        touched.ids[touched.count++] = id;
       }
       this.#sums[id] += cpu < 0 ? values.sum(index) : values.one(index, cpu);
     });
     const table = tables.labels;
-    const ids = tables.arrange(scrape);
+    const ids = tables.arrange();
     const sums = this.#sums;
     const out = new Float64Array(ids.length);
     for (let k = 0; k < ids.length; k++) out[k] = sums[ids[k]];
-    if (tables.sweep(visited)) this.#sums = new Float64Array(touched.scrapeOf.length);
+    if (tables.sweep()) this.#sums = new Float64Array(tables.capacity);
     return columnarScalarFamily(this.#name, this.config.help, "counter", {
       table,
       ids,

@@ -9,11 +9,11 @@ import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { MapSource } from "../maps/source.ts";
 import { type BucketLayout, bucketLayout } from "./buckets.ts";
-import { CollectorTables } from "./collector_tables.ts";
+import { CollectorTables, DECODE_FAILED } from "./collector_tables.ts";
 import type { DecodeErrorCounter } from "./counters.ts";
 import { columnarHistogramFamily, type HistogramFamily } from "./family.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { hashBytes, SKIPPED } from "./key_table.ts";
+import { SKIPPED } from "./key_table.ts";
 import { ValueReader } from "./map_values.ts";
 import type { CacheLimits } from "./series_cache.ts";
 
@@ -21,8 +21,7 @@ import type { CacheLimits } from "./series_cache.ts";
 const SUM = -1;
 /** Bucket index of a key whose bucket is not in the layout. */
 const IGNORED = -2;
-/** Result of a key that failed to decode, or whose bucket label is not an integer. */
-const FAILED = -2;
+/** Result of a key whose bucket label is not an integer (not cached: the scrape is skipped). */
 const BAD_BUCKET = -3;
 
 /** Produces one histogram family from its map. */
@@ -34,7 +33,6 @@ export class HistogramCollector {
   readonly #tables: CollectorTables;
   #counts = new Float64Array(0);
   #sums = new Float64Array(0);
-  #bucket = 0;
 
   /** Compiles the decoders and the bucket layout. */
   constructor(
@@ -53,31 +51,32 @@ export class HistogramCollector {
       this.#iterator.idSize,
       decoder.names.slice(0, -1),
       cacheLimits,
+      this.#width,
     );
-    this.#grow(this.#tables.touched.scrapeOf.length);
   }
 
   /**
-   * The series id a key decodes to, its bucket index left in #bucket; {@link SKIPPED} when
-   * dropped, FAILED on a decode error, BAD_BUCKET when the bucket label is not an integer.
+   * The series id the key being visited decodes to, its bucket index left in the tables' `aux`;
+   * {@link SKIPPED} when dropped, DECODE_FAILED on a decode error, BAD_BUCKET when the bucket
+   * label is not an integer.
    */
-  #decode(): number {
+  readonly #decode = (): number => {
     try {
       const decoded = this.#iterator.decoder.decode(this.#iterator.currentKey());
       if (decoded === null) return SKIPPED;
       const bucketText = decoded[decoded.length - 1];
       const bucket = /^-?\d+$/.test(bucketText) ? Number(bucketText) : NaN;
       if (Number.isNaN(bucket)) return BAD_BUCKET;
-      this.#bucket = bucket === this.#layout.sumKey
+      this.#tables.aux = bucket === this.#layout.sumKey
         ? SUM
         : this.#layout.indexOf.get(bucket) ?? IGNORED;
       return this.#tables.labels.intern(decoded);
     } catch (error) {
       this.errors.count++;
       this.errors.report?.(this.config.name, error);
-      return FAILED;
+      return DECODE_FAILED;
     }
-  }
+  };
 
   /**
    * Reads the map and returns the family (a snapshot, series sorted), or undefined when a bucket
@@ -85,56 +84,34 @@ export class HistogramCollector {
    */
   collect(): HistogramFamily | undefined {
     const tables = this.#tables;
-    const keys = tables.keys;
-    const size = keys.keySize;
     const width = this.#width;
-    const scrape = keys.beginScrape();
     const entries = this.source.read();
     const values = new ValueReader(entries, this.source.cpus);
-    const touched = tables.touched;
-    touched.count = 0;
-    if (keys.size < entries.count) keys.reserve(entries.count); // a cold scrape: grow once
+    tables.begin(entries.count);
     let badBucket = false;
-    let visited = 0;
     this.#iterator.forEach(entries, (buf, at, i, cpu) => {
-      visited++;
-      const hash = hashBytes(buf, at, size);
-      const e = keys.find(buf, at, hash);
-      let id: number;
-      let bucket: number;
-      if (e >= 0) {
-        id = keys.series(e);
-        bucket = keys.aux(e);
-      } else {
-        id = this.#decode();
-        if (id === FAILED) return;
-        if (id === BAD_BUCKET) {
-          badBucket = true;
-          return;
-        }
-        bucket = this.#bucket;
-        keys.add(buf, at, hash, id, bucket);
+      const id = tables.resolve(buf, at, this.#decode);
+      if (id < 0) {
+        if (id === BAD_BUCKET) badBucket = true;
+        return; // dropped, or not decodable
       }
-      if (id === SKIPPED) return;
-      if (touched.ensure(id + 1)) this.#grow(touched.scrapeOf.length);
-      const counts = this.#counts;
-      if (touched.scrapeOf[id] !== scrape) {
-        touched.scrapeOf[id] = scrape;
-        counts.fill(0, id * width, (id + 1) * width);
+      const bucket = tables.aux;
+      if (tables.touch(id)) {
+        if (this.#sums.length < tables.capacity) this.#grow(tables.capacity);
+        this.#counts.fill(0, id * width, (id + 1) * width);
         this.#sums[id] = 0;
-        touched.ids[touched.count++] = id;
       }
       if (bucket === IGNORED) return;
       const value = cpu < 0 ? values.sum(i) : values.one(i, cpu);
       if (bucket === SUM) this.#sums[id] += value;
-      else counts[id * width + bucket] += value;
+      else this.#counts[id * width + bucket] += value;
     });
     if (badBucket) {
-      this.#sweep(visited);
+      this.#sweep();
       return undefined;
     }
     const table = tables.labels;
-    const ids = tables.arrange(scrape);
+    const ids = tables.arrange();
     const n = ids.length;
     const cumulative = new Float64Array(n * width);
     const totals = new Float64Array(n);
@@ -151,7 +128,7 @@ export class HistogramCollector {
       totals[k] = running;
       sums[k] = this.#sums[id] * m;
     }
-    this.#sweep(visited);
+    this.#sweep();
     return columnarHistogramFamily({
       name: this.#name,
       help: this.config.help,
@@ -171,10 +148,9 @@ export class HistogramCollector {
   }
 
   /** Sweeps the tables; after a renumbering the per-id accumulators start over. */
-  #sweep(visited: number): void {
-    if (!this.#tables.sweep(visited)) return;
+  #sweep(): void {
+    if (!this.#tables.sweep()) return;
     this.#counts = new Float64Array(0);
     this.#sums = new Float64Array(0);
-    this.#grow(this.#tables.touched.scrapeOf.length);
   }
 }
