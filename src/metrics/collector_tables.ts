@@ -5,9 +5,8 @@
  */
 
 import { IdOrder } from "./gather.ts";
-import { hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
+import { type CacheLimits, hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
 import { LabelTable } from "./label_table.ts";
-import type { CacheLimits } from "./series_cache.ts";
 
 /**
  * Per-series scratch of one collector, indexed by series id: the scrape that last touched each

@@ -12,8 +12,7 @@ import { columnarScalarFamily, type ScalarFamily } from "./family.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
 import { CollectorTables, DECODE_FAILED } from "./collector_tables.ts";
-import { SKIPPED } from "./key_table.ts";
-import type { CacheLimits } from "./series_cache.ts";
+import { type CacheLimits, SKIPPED } from "./key_table.ts";
 
 /** Where a config's decode failures are counted (`ebpf_exporter_decoder_errors_total`). */
 export interface DecodeErrorCounter {

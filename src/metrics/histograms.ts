@@ -13,9 +13,8 @@ import { CollectorTables, DECODE_FAILED } from "./collector_tables.ts";
 import type { DecodeErrorCounter } from "./counters.ts";
 import { columnarHistogramFamily, type HistogramFamily } from "./family.ts";
 import { KeyIterator } from "./key_iterator.ts";
-import { SKIPPED } from "./key_table.ts";
+import { type CacheLimits, SKIPPED } from "./key_table.ts";
 import { ValueReader } from "./map_values.ts";
-import type { CacheLimits } from "./series_cache.ts";
 
 /** Bucket index of the key holding the sum. */
 const SUM = -1;

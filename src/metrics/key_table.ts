@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { CacheLimits } from "./series_cache.ts";
+/** Bounds of a {@link KeyTable}. */
+export interface CacheLimits {
+  /** Most decoded keys kept; past it, new keys are decoded on every scrape instead. */
+  readonly decoded: number;
+  /** Most dropped keys (regexp did not match) remembered as "skip". */
+  readonly skipped: number;
+}
 
 /** Result stored for a key whose labels are dropped (a regexp did not match). */
 export const SKIPPED = -1;

@@ -9,14 +9,9 @@ import type { CounterConfig } from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { DecodeErrorCounter } from "./counters.ts";
-import { type LabelSet, type ScalarFamily, type ScalarSeries } from "./family.ts";
-import { type CacheLimits, RawKeyCache, SlotInterner } from "./series_cache.ts";
-
-/** A label set's count since the last flush. */
-class EventSlot {
-  value = 0;
-  constructor(readonly labels: LabelSet) {}
-}
+import { columnarScalarFamily, type ScalarFamily } from "./family.ts";
+import { type CacheLimits, hashBytes, KeyTable, SKIPPED } from "./key_table.ts";
+import { LabelTable } from "./label_table.ts";
 
 /** Counts events of one perf_event_array counter. */
 export class PerfEventCounter {
@@ -25,10 +20,12 @@ export class PerfEventCounter {
   readonly #limits: CacheLimits;
   readonly #now: () => number;
   readonly #interval: number;
-  #cache: RawKeyCache<EventSlot>;
-  #slots: SlotInterner<EventSlot>;
-  /** Slots created since the last flush, in arrival order. */
-  #live: EventSlot[] = [];
+  /** Raw keys to series ids, since the last flush. */
+  #keys: KeyTable;
+  /** Label sets by series id, since the last flush: every id has counted at least one event. */
+  #labels: LabelTable;
+  /** Events per series id since the last flush. */
+  #counts = new Float64Array(64);
   #periodStart: number;
   /** Samples the kernel dropped because a perf buffer was full (never reset). */
   lostTotal = 0;
@@ -47,8 +44,8 @@ export class PerfEventCounter {
     this.#name = `ebpf_exporter_${config.name}`;
     this.#decoder = new KeyDecoder(config.labels, env);
     this.#limits = cacheLimits;
-    this.#cache = new RawKeyCache(cacheLimits);
-    this.#slots = this.#newSlots();
+    this.#keys = new KeyTable(this.#decoder.keySize, cacheLimits);
+    this.#labels = new LabelTable(this.#decoder.names);
     this.#now = now;
     this.#interval = config.flushIntervalMs > 0 ? config.flushIntervalMs : 3_600_000;
     this.#periodStart = now();
@@ -65,17 +62,9 @@ export class PerfEventCounter {
     const elapsed = now - this.#periodStart;
     if (elapsed < this.#interval) return;
     this.#periodStart += Math.floor(elapsed / this.#interval) * this.#interval;
-    this.#cache = new RawKeyCache(this.#limits);
-    this.#live = [];
-    this.#slots = this.#newSlots();
-  }
-
-  #newSlots(): SlotInterner<EventSlot> {
-    return new SlotInterner(this.#decoder.names, (labels) => {
-      const slot = new EventSlot(labels);
-      this.#live.push(slot);
-      return slot;
-    });
+    this.#keys = new KeyTable(this.#decoder.keySize, this.#limits);
+    this.#labels = new LabelTable(this.#decoder.names);
+    this.#counts = new Float64Array(64);
   }
 
   /** Counts one event (its trailing bytes past the key are ignored). */
@@ -89,24 +78,29 @@ export class PerfEventCounter {
       );
       return;
     }
-    const key = event.length === size ? event : event.subarray(0, size);
-    const id = RawKeyCache.keyOf(key);
-    const cached = this.#cache.get(id);
-    if (cached) {
-      if (cached.value) cached.value.value++;
-      return;
+    const hash = hashBytes(event, 0, size);
+    const e = this.#keys.find(event, 0, hash);
+    let id: number;
+    if (e >= 0) {
+      id = this.#keys.series(e);
+    } else {
+      try {
+        const decoded = this.#decoder.decode(event.subarray(0, size));
+        id = decoded === null ? SKIPPED : this.#labels.intern(decoded);
+      } catch (error) {
+        this.errors.count++;
+        this.errors.report?.(this.config.name, error);
+        return;
+      }
+      this.#keys.add(event, 0, hash, id);
     }
-    let slot: EventSlot | null = null;
-    try {
-      const decoded = this.#decoder.decode(key);
-      if (decoded !== null) slot = this.#slots.get(decoded);
-    } catch (error) {
-      this.errors.count++;
-      this.errors.report?.(this.config.name, error);
-      return;
+    if (id === SKIPPED) return;
+    if (id >= this.#counts.length) {
+      const counts = new Float64Array(2 * this.#counts.length);
+      counts.set(this.#counts);
+      this.#counts = counts;
     }
-    this.#cache.set(id, slot);
-    if (slot) slot.value++;
+    this.#counts[id]++;
   }
 
   /** Counts samples the kernel reported lost. */
@@ -117,8 +111,11 @@ export class PerfEventCounter {
   /** The family (a snapshot), or undefined when no event arrived since the last flush. */
   collect(): ScalarFamily | undefined {
     this.tick();
-    if (this.#live.length === 0) return undefined;
-    const series: ScalarSeries[] = this.#live.map((s) => ({ labels: s.labels, value: s.value }));
-    return { name: this.#name, help: this.config.help, type: "counter", series };
+    const table = this.#labels;
+    if (table.count === 0) return undefined;
+    const ids = Int32Array.from({ length: table.count }, (_, id) => id);
+    table.sortIds(ids);
+    const values = Float64Array.from(ids, (id) => this.#counts[id]);
+    return columnarScalarFamily(this.#name, this.config.help, "counter", { table, ids, values });
   }
 }
