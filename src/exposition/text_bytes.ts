@@ -11,7 +11,6 @@ import {
   type HistogramFamily,
   type LabelSet,
   type MetricFamily,
-  type ScalarColumns,
   type ScalarFamily,
   seriesCount,
 } from "../metrics/family.ts";
@@ -180,6 +179,18 @@ export function* styledByteChunks(
   if (w.pos > 0) yield w.take();
 }
 
+/** Writes `name ` for an empty label set, else `name{labels} ` (`open` is `name{`). */
+function writeHead(w: ChunkWriter, open: Uint8Array, bare: Uint8Array, labels: Uint8Array): void {
+  if (labels.length === 0) {
+    w.bytes(bare);
+    return;
+  }
+  w.bytes(open);
+  w.bytes(labels);
+  w.byte(CLOSE_BRACE);
+  w.byte(SPACE);
+}
+
 function* scalar(
   w: ChunkWriter,
   family: ScalarFamily,
@@ -188,26 +199,43 @@ function* scalar(
 ): Generator<Uint8Array> {
   const open = utf8.encode(family.name + "{");
   const bare = utf8.encode(family.name + " ");
-  if (family.columns) {
-    yield* scalarColumns(w, family.columns, open, bare, style, chunkSize);
-    return;
-  }
-  const series = family.series;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const lb = labelBytes(s.labels);
-    if (lb.length === 0) {
-      w.bytes(bare);
-    } else {
+  const columns = family.columns;
+  const series = columns ? [] : family.series;
+  const table = columns?.table;
+  const labelled = table !== undefined && table.names.length > 0;
+  const n = seriesCount(family);
+  for (let k = 0; k < n; k++) {
+    if (labelled) {
+      // Collector families: labels rendered from the label table straight into the chunk.
+      const id = columns!.ids[k];
+      w.room(open.length + table.textSize(id) + 2);
       w.bytes(open);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
+      w.pos = table.writeText(w.buf, w.pos, id);
+      w.buf[w.pos++] = CLOSE_BRACE;
+      w.buf[w.pos++] = SPACE;
+    } else {
+      writeHead(w, open, bare, table ? EMPTY : labelBytes(series[k].labels));
     }
-    style.float(w, s.value);
+    style.float(w, columns ? columns.values[k] : series[k].value);
     w.byte(NEWLINE);
     if (w.pos >= chunkSize) yield w.take();
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A histogram family's counts column-wise, from its columns or built from its series. */
+function histogramCounts(family: HistogramFamily): Omit<HistogramColumns, "table" | "ids"> {
+  if (family.columns) return family.columns;
+  const width = family.bounds.length;
+  const series = family.series;
+  const cumulative = new Float64Array(series.length * width);
+  series.forEach((s, k) => cumulative.set(s.cumulative.subarray(0, width), k * width));
+  return {
+    cumulative,
+    counts: Float64Array.from(series, (s) => s.count),
+    sums: Float64Array.from(series, (s) => s.sum),
+  };
 }
 
 function* histogram(
@@ -218,6 +246,7 @@ function* histogram(
 ): Generator<Uint8Array> {
   const { name, bounds } = family;
   const le = bounds.map((b) => utf8.encode('le="' + style.bound(b) + '"} '));
+  const width = le.length;
   const infSeen = bounds.length > 0 && bounds[bounds.length - 1] === Infinity;
   const inf = utf8.encode('le="+Inf"} ');
   const bucket = utf8.encode(name + "_bucket{");
@@ -225,114 +254,25 @@ function* histogram(
   const countOpen = utf8.encode(name + "_count{");
   const sumBare = utf8.encode(name + "_sum ");
   const countBare = utf8.encode(name + "_count ");
-  if (family.columns) {
-    const heads = { le, inf, infSeen, bucket, sumOpen, countOpen, sumBare, countBare };
-    yield* histogramColumns(w, family.columns, heads, style, chunkSize);
-    return;
-  }
-  const series = family.series;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const lb = labelBytes(s.labels);
-    const cum = s.cumulative;
-    for (let j = 0; j <= le.length; j++) {
-      if (j === le.length && infSeen) break;
-      w.bytes(bucket);
-      if (lb.length > 0) {
-        w.bytes(lb);
-        w.byte(COMMA);
-      }
-      w.bytes(j < le.length ? le[j] : inf);
-      style.count(w, j < le.length ? cum[j] : s.count);
-      w.byte(NEWLINE);
-    }
-    if (lb.length === 0) {
-      w.bytes(sumBare);
-    } else {
-      w.bytes(sumOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
-    style.float(w, s.sum);
-    w.byte(NEWLINE);
-    if (lb.length === 0) {
-      w.bytes(countBare);
-    } else {
-      w.bytes(countOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
-    style.count(w, s.count);
-    w.byte(NEWLINE);
-    if (w.pos >= chunkSize) yield w.take();
-  }
-}
-
-/** Scalar series straight from a collector's columns: labels rendered from the label table. */
-function* scalarColumns(
-  w: ChunkWriter,
-  columns: ScalarColumns,
-  open: Uint8Array,
-  bare: Uint8Array,
-  style: ExpositionStyle,
-  chunkSize: number,
-): Generator<Uint8Array> {
-  const { table, ids, values } = columns;
-  const labelled = table.names.length > 0;
-  for (let k = 0; k < ids.length; k++) {
-    if (labelled) {
-      const id = ids[k];
-      w.room(open.length + table.textSize(id) + 2);
-      w.bytes(open);
-      w.pos = table.writeText(w.buf, w.pos, id);
-      w.buf[w.pos++] = CLOSE_BRACE;
-      w.buf[w.pos++] = SPACE;
-    } else {
-      w.bytes(bare);
-    }
-    style.float(w, values[k]);
-    w.byte(NEWLINE);
-    if (w.pos >= chunkSize) yield w.take();
-  }
-}
-
-/** The pre-encoded pieces of a histogram family's lines. */
-interface HistogramHeads {
-  readonly le: readonly Uint8Array[];
-  readonly inf: Uint8Array;
-  readonly infSeen: boolean;
-  readonly bucket: Uint8Array;
-  readonly sumOpen: Uint8Array;
-  readonly countOpen: Uint8Array;
-  readonly sumBare: Uint8Array;
-  readonly countBare: Uint8Array;
-}
-
-/** Histogram series from a collector's columns; each label set is rendered once per series. */
-function* histogramColumns(
-  w: ChunkWriter,
-  columns: HistogramColumns,
-  heads: HistogramHeads,
-  style: ExpositionStyle,
-  chunkSize: number,
-): Generator<Uint8Array> {
-  const { table, ids, cumulative, counts, sums } = columns;
-  const { le, inf, infSeen } = heads;
-  const width = le.length;
+  const columns = family.columns;
+  const series = columns ? [] : family.series;
+  const { cumulative, counts, sums } = histogramCounts(family);
   let scratch = new Uint8Array(256);
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    let lb = scratch.subarray(0, 0);
-    if (table.names.length > 0) {
-      const size = table.textSize(id);
+  const n = seriesCount(family);
+  for (let k = 0; k < n; k++) {
+    // The label set, rendered once per series and repeated on every line of it.
+    let lb: Uint8Array;
+    if (columns) {
+      const { table, ids } = columns;
+      const size = table.textSize(ids[k]);
       if (scratch.length < size) scratch = new Uint8Array(2 * size);
-      lb = scratch.subarray(0, table.writeText(scratch, 0, id));
+      lb = scratch.subarray(0, table.names.length > 0 ? table.writeText(scratch, 0, ids[k]) : 0);
+    } else {
+      lb = labelBytes(series[k].labels);
     }
     for (let j = 0; j <= width; j++) {
       if (j === width && infSeen) break;
-      w.bytes(heads.bucket);
+      w.bytes(bucket);
       if (lb.length > 0) {
         w.bytes(lb);
         w.byte(COMMA);
@@ -341,24 +281,10 @@ function* histogramColumns(
       style.count(w, j < width ? cumulative[k * width + j] : counts[k]);
       w.byte(NEWLINE);
     }
-    if (lb.length === 0) {
-      w.bytes(heads.sumBare);
-    } else {
-      w.bytes(heads.sumOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
+    writeHead(w, sumOpen, sumBare, lb);
     style.float(w, sums[k]);
     w.byte(NEWLINE);
-    if (lb.length === 0) {
-      w.bytes(heads.countBare);
-    } else {
-      w.bytes(heads.countOpen);
-      w.bytes(lb);
-      w.byte(CLOSE_BRACE);
-      w.byte(SPACE);
-    }
+    writeHead(w, countOpen, countBare, lb);
     style.count(w, counts[k]);
     w.byte(NEWLINE);
     if (w.pos >= chunkSize) yield w.take();
