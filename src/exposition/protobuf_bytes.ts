@@ -19,6 +19,7 @@ import {
   type ScalarFamily,
   seriesCount,
 } from "../metrics/family.ts";
+import type { LabelTable } from "../metrics/label_table.ts";
 import {
   deltaInt64,
   NATIVE_SCHEMA,
@@ -349,61 +350,56 @@ function* scalarFamily(
   chunkSize: number,
 ): Generator<Uint8Array> {
   const valueTag = family.type === "counter" ? METRIC_COUNTER : METRIC_GAUGE;
-  if (family.columns) {
-    yield* scalarColumns(w, family, name, help, valueTag, chunkSize);
-    return;
-  }
-  const series = family.series;
-  const labelsOf: Uint8Array[] = new Array(series.length);
+  const columns = family.columns;
+  const series = columns ? [] : family.series;
+  const n = seriesCount(family);
+  const { labelsOf, labelSizes } = labelFieldsOf(family);
   let metricsSize = 0;
-  for (let i = 0; i < series.length; i++) {
-    const labels = labelsOf[i] = labelFields(series[i].labels);
+  for (let k = 0; k < n; k++) {
     // Labels, then the value message: tag, length 9, tag, 8 bytes.
-    const size = labels.length + 11;
+    const size = labelSizes[k] + 11;
     metricsSize += 1 + varintSize(size) + size;
   }
   writeFamilyHeader(w, name, help, TYPE_NUMBER[family.type], metricsSize);
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i];
-    const labels = labelsOf[i];
+  for (let k = 0; k < n; k++) {
     w.byte(FAMILY_METRIC);
-    w.varint(labels.length + 11);
-    w.bytes(labels);
+    w.varint(labelSizes[k] + 11);
+    writeLabels(w, columns, labelsOf, k, labelSizes[k]);
     w.byte(valueTag);
     w.byte(9);
     w.byte(VALUE_DOUBLE);
-    w.double(s.value);
+    w.double(columns ? columns.values[k] : series[k].value);
     if (w.pos >= chunkSize) yield w.take();
   }
 }
 
-/** A scalar family from a collector's columns: label fields written from the label table. */
-function* scalarColumns(
-  w: ProtoWriter,
-  family: ScalarFamily,
-  name: Uint8Array,
-  help: Uint8Array,
-  valueTag: number,
-  chunkSize: number,
-): Generator<Uint8Array> {
-  const { table, ids, values } = family.columns!;
-  const labelSizes = new Int32Array(ids.length);
-  let metricsSize = 0;
-  for (let k = 0; k < ids.length; k++) {
-    const size = (labelSizes[k] = table.protoSize(ids[k])) + 11;
-    metricsSize += 1 + varintSize(size) + size;
+/**
+ * Each series' label fields: memoised bytes for a plain family (empty for a columnar one, whose
+ * fields are written from the label table), and their sizes.
+ */
+function labelFieldsOf(family: MetricFamily): { labelsOf: Uint8Array[]; labelSizes: Int32Array } {
+  const columns = family.columns;
+  if (columns) {
+    const sizes = Int32Array.from(columns.ids, (id) => columns.table.protoSize(id));
+    return { labelsOf: [], labelSizes: sizes };
   }
-  writeFamilyHeader(w, name, help, TYPE_NUMBER[family.type], metricsSize);
-  for (let k = 0; k < ids.length; k++) {
-    w.byte(FAMILY_METRIC);
-    w.varint(labelSizes[k] + 11);
-    w.room(labelSizes[k]);
-    w.pos = table.writeProto(w.buf, w.pos, ids[k]);
-    w.byte(valueTag);
-    w.byte(9);
-    w.byte(VALUE_DOUBLE);
-    w.double(values[k]);
-    if (w.pos >= chunkSize) yield w.take();
+  const labelsOf = family.series.map((s) => labelFields(s.labels));
+  return { labelsOf, labelSizes: Int32Array.from(labelsOf, (l) => l.length) };
+}
+
+/** Writes series `k`'s label fields: from the label table, or its memoised bytes. */
+function writeLabels(
+  w: ProtoWriter,
+  columns: { readonly table: LabelTable; readonly ids: Int32Array } | undefined,
+  labelsOf: readonly Uint8Array[],
+  k: number,
+  size: number,
+): void {
+  if (columns) {
+    w.room(size);
+    w.pos = columns.table.writeProto(w.buf, w.pos, columns.ids[k]);
+  } else {
+    w.bytes(labelsOf[k]);
   }
 }
 
@@ -429,14 +425,11 @@ function* histogramFamily(
       }
       : series[k];
   const plans: HistogramPlan[] = new Array(n);
-  const labelsOf: Uint8Array[] = columns ? [] : new Array(n);
-  const labelSizes = new Int32Array(n);
+  const { labelsOf, labelSizes } = labelFieldsOf(family);
   let metricsSize = 0;
   for (let i = 0; i < n; i++) {
     const s = view(i);
     const plan = plans[i] = planHistogram(s, bounds, layout && nativeBuckets(layout, s.cumulative));
-    if (columns) labelSizes[i] = columns.table.protoSize(columns.ids[i]);
-    else labelSizes[i] = (labelsOf[i] = labelFields(series[i].labels)).length;
     const size = labelSizes[i] + 1 + varintSize(plan.size) + plan.size;
     metricsSize += 1 + varintSize(size) + size;
   }
@@ -446,12 +439,7 @@ function* histogramFamily(
     const plan = plans[i];
     w.byte(FAMILY_METRIC);
     w.varint(labelSizes[i] + 1 + varintSize(plan.size) + plan.size);
-    if (columns) {
-      w.room(labelSizes[i]);
-      w.pos = columns.table.writeProto(w.buf, w.pos, columns.ids[i]);
-    } else {
-      w.bytes(labelsOf[i]);
-    }
+    writeLabels(w, columns, labelsOf, i, labelSizes[i]);
     w.byte(METRIC_HISTOGRAM);
     w.varint(plan.size);
     writeHistogram(w, s, bounds, plan);
