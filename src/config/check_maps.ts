@@ -6,7 +6,7 @@
 
 import { ConfigError } from "./errors.ts";
 import type { Config, LabelConfig } from "./types.ts";
-import { isPerCpuMapType, MapType } from "../maps/source.ts";
+import { cpuLabelIndex, isPerCpuMapType, MapType } from "../maps/source.ts";
 
 /** What the check needs to know about one map of the object. */
 export interface MapInfo {
@@ -113,7 +113,7 @@ export function checkConfigMaps(config: Config, maps: ReadonlyMap<string, MapInf
     // On a per-CPU map a `cpu` label is filled from the CPU index, not the key: the last label of
     // a counter, the label just before the bucket label of a histogram.
     let keyLabels = labels;
-    const cpuIndex = kind === "counter" ? labels.length - 1 : labels.length - 2;
+    const cpuIndex = cpuLabelIndex(kind, labels.length);
     const cpuLabel = cpuIndex >= 0 ? labels[cpuIndex] : undefined;
     if (isPerCpuMapType(info.type) && cpuLabel?.name === "cpu") {
       if (cpuLabel.size !== 2) {

@@ -1,30 +1,17 @@
 import assert from "#assert";
 import { checkConfigMaps, describeMapType, labelsKeySize, type MapInfo } from "./check_maps.ts";
 import { ConfigError } from "./errors.ts";
-import { parseConfig } from "./parse.ts";
+import { catchConfigError, configOf } from "./test_helpers.ts";
 import type { Config } from "./types.ts";
 import { MapType } from "../maps/source.ts";
 
-/** Parses a config for the tests (warnings are not expected). */
-function config(source: string): Config {
-  const { config, warnings } = parseConfig("t", "cfg/t.yaml", "cfg/t.bpf.o", source);
-  assert.deepEqual(warnings, []);
-  return config;
+function passes(cfg: Config, maps: Record<string, MapInfo>): void {
+  checkConfigMaps(cfg, new Map(Object.entries(maps)));
 }
 
 /** Runs the check and returns the ConfigError it throws. */
 function failure(cfg: Config, maps: Record<string, MapInfo>): ConfigError {
-  try {
-    checkConfigMaps(cfg, new Map(Object.entries(maps)));
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new assert.AssertionError({ message: "expected a ConfigError, nothing was thrown" });
-}
-
-function passes(cfg: Config, maps: Record<string, MapInfo>): void {
-  checkConfigMaps(cfg, new Map(Object.entries(maps)));
+  return catchConfigError(() => passes(cfg, maps));
 }
 
 const hash = (keySize: number, valueSize = 8): MapInfo => ({
@@ -33,7 +20,7 @@ const hash = (keySize: number, valueSize = 8): MapInfo => ({
   valueSize,
 });
 
-const BIO = config(`metrics:
+const BIO = configOf(`metrics:
   counters:
     - name: bio_ops_total
       help: Ops
@@ -135,7 +122,7 @@ Deno.test("checkConfigMaps: key size must equal the labels' size + padding", () 
 });
 
 Deno.test("checkConfigMaps: a counter without labels needs a 4-byte key", () => {
-  const cfg = config("metrics:\n  counters:\n    - name: jit_total\n      help: JIT\n");
+  const cfg = configOf("metrics:\n  counters:\n    - name: jit_total\n      help: JIT\n");
   passes(cfg, { jit_total: { type: MapType.ARRAY, keySize: 4, valueSize: 8 } });
   const error = failure(cfg, { jit_total: { type: MapType.ARRAY, keySize: 8, valueSize: 8 } });
   assert.match(
@@ -173,7 +160,7 @@ Deno.test("checkConfigMaps: map types that cannot be looked up are refused", () 
 });
 
 Deno.test("checkConfigMaps: a per-CPU counter's trailing cpu label is not part of the key", () => {
-  const cfg = config(`metrics:
+  const cfg = configOf(`metrics:
   counters:
     - name: softirqs_total
       help: Softirqs
@@ -193,13 +180,13 @@ Deno.test("checkConfigMaps: a per-CPU counter's trailing cpu label is not part o
   });
   assert.match(error.message, /labels without the cpu label add up to 4 bytes/);
 
-  const onlyCpu = config(
+  const onlyCpu = configOf(
     "metrics:\n  counters:\n    - name: c_total\n      help: C\n" +
       "      labels: [{name: cpu, size: 2, decoders: [{name: uint}]}]\n",
   );
   passes(onlyCpu, { c_total: { type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8 } });
 
-  const wideCpu = config(
+  const wideCpu = configOf(
     "metrics:\n  counters:\n    - name: c_total\n      help: C\n" +
       "      labels: [{name: cpu, size: 4, decoders: [{name: uint}]}]\n",
   );
@@ -211,7 +198,7 @@ Deno.test("checkConfigMaps: a per-CPU counter's trailing cpu label is not part o
 });
 
 Deno.test("checkConfigMaps: perf_event_array counters need a PERF_EVENT_ARRAY map", () => {
-  const cfg = config(`metrics:
+  const cfg = configOf(`metrics:
   counters:
     - name: oom_kills_total
       help: OOM kills
@@ -232,7 +219,7 @@ Deno.test("checkConfigMaps: perf_event_array counters need a PERF_EVENT_ARRAY ma
 });
 
 Deno.test("checkConfigMaps: spans need a RINGBUF map", () => {
-  const cfg = config(`tracing:
+  const cfg = configOf(`tracing:
   spans:
     - ringbuf: exec_spans
       labels:
@@ -262,32 +249,35 @@ Deno.test("checkConfigMaps: cgroup_id_map type, key and value", () => {
     c_total: { type: MapType.ARRAY, keySize: 4, valueSize: 8 },
     cg,
   });
-  passes(config(source("hash")), maps(hash(8)));
+  passes(configOf(source("hash")), maps(hash(8)));
   passes(
-    config(source("cgrp_storage")),
+    configOf(source("cgrp_storage")),
     maps({ type: MapType.CGRP_STORAGE, keySize: 4, valueSize: 8 }),
   );
   assert.match(
-    failure(config(source("hash")), maps({ type: MapType.CGRP_STORAGE, keySize: 4, valueSize: 8 }))
+    failure(
+      configOf(source("hash")),
+      maps({ type: MapType.CGRP_STORAGE, keySize: 4, valueSize: 8 }),
+    )
       .message,
     /cgroup_id_map: expected map "cg" to be a HASH \(1\) for type: hash, got CGRP_STORAGE \(32\)$/,
   );
   assert.match(
-    failure(config(source("hash")), maps(hash(4))).message,
+    failure(configOf(source("hash")), maps(hash(4))).message,
     /map key must be a u64 cgroup id \(8 bytes\), got 4$/,
   );
   assert.match(
-    failure(config(source("hash")), maps(hash(8, 4))).message,
+    failure(configOf(source("hash")), maps(hash(8, 4))).message,
     /map value must be u64 \(8 bytes\), got 4$/,
   );
   assert.match(
-    failure(config(source("cgrp_storage")), { c_total: hash(4) }).message,
+    failure(configOf(source("cgrp_storage")), { c_total: hash(4) }).message,
     /expected a map named "cg"/,
   );
 });
 
 Deno.test("checkConfigMaps: a per-CPU histogram's cpu label before the bucket is not in the key", () => {
-  const cfg = config(`metrics:
+  const cfg = configOf(`metrics:
   histograms:
     - name: lat_seconds
       help: Latency

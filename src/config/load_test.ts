@@ -1,6 +1,6 @@
 import assert from "#assert";
-import { ConfigError } from "./errors.ts";
 import { loadConfigs } from "./load.ts";
+import { catchConfigRejection } from "./test_helpers.ts";
 
 const TIMERS = `metrics:
   counters:
@@ -44,17 +44,6 @@ async function withDir(
   }
 }
 
-/** Awaits `promise` and returns the ConfigError it rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new assert.AssertionError({ message: "expected a ConfigError, nothing was thrown" });
-}
-
 Deno.test("loadConfigs: reads NAME.yaml in the order named, with object paths", async () => {
   await withDir({ "timers.yaml": TIMERS, "bio.yaml": BIO }, async (dir) => {
     const { configs, warnings } = await loadConfigs(dir, ["bio", "timers"]);
@@ -84,7 +73,7 @@ Deno.test("loadConfigs: a trailing slash on the dir does not double up", async (
 
 Deno.test("loadConfigs: a missing file names the path", async () => {
   await withDir({ "timers.yaml": TIMERS }, async (dir) => {
-    const error = await rejection(loadConfigs(dir, ["timers", "nope"]));
+    const error = await catchConfigRejection(loadConfigs(dir, ["timers", "nope"]));
     assert.equal(error.file, `${dir}/nope.yaml`);
     assert.equal(error.line, undefined);
     assert.equal(
@@ -97,7 +86,7 @@ Deno.test("loadConfigs: a missing file names the path", async () => {
 Deno.test("loadConfigs: an unreadable path is an error naming it", async () => {
   await withDir({}, async (dir) => {
     await Deno.mkdir(`${dir}/adir.yaml`);
-    const error = await rejection(loadConfigs(dir, ["adir"]));
+    const error = await catchConfigRejection(loadConfigs(dir, ["adir"]));
     assert.equal(error.file, `${dir}/adir.yaml`);
     assert.match(error.message, /expected a readable config file, got /);
   });
@@ -105,7 +94,7 @@ Deno.test("loadConfigs: an unreadable path is an error naming it", async () => {
 
 Deno.test("loadConfigs: duplicate names are an error", async () => {
   await withDir({ "timers.yaml": TIMERS, "bio.yaml": BIO }, async (dir) => {
-    const error = await rejection(loadConfigs(dir, ["timers", "bio", "timers"]));
+    const error = await catchConfigRejection(loadConfigs(dir, ["timers", "bio", "timers"]));
     assert.equal(
       error.message,
       `${dir}/timers.yaml: expected each config name once in --config.names, got "timers" twice`,
@@ -116,15 +105,15 @@ Deno.test("loadConfigs: duplicate names are an error", async () => {
 Deno.test("loadConfigs: no names, empty names and names with slashes are errors", async () => {
   await withDir({ "timers.yaml": TIMERS }, async (dir) => {
     assert.match(
-      (await rejection(loadConfigs(dir, []))).message,
+      (await catchConfigRejection(loadConfigs(dir, []))).message,
       /expected at least one config name in --config.names, got none/,
     );
     assert.match(
-      (await rejection(loadConfigs(dir, ["timers", ""]))).message,
+      (await catchConfigRejection(loadConfigs(dir, ["timers", ""]))).message,
       /expected config names without slashes .*, got ""/,
     );
     assert.match(
-      (await rejection(loadConfigs(dir, ["../timers"]))).message,
+      (await catchConfigRejection(loadConfigs(dir, ["../timers"]))).message,
       /got "\.\.\/timers"/,
     );
   });
@@ -134,7 +123,7 @@ Deno.test("loadConfigs: an invalid config fails with its file and line", async (
   await withDir(
     { "timers.yaml": TIMERS, "broken.yaml": "metrics:\n  counters: {}\n" },
     async (dir) => {
-      const error = await rejection(loadConfigs(dir, ["timers", "broken"]));
+      const error = await catchConfigRejection(loadConfigs(dir, ["timers", "broken"]));
       assert.equal(
         error.message,
         `${dir}/broken.yaml:2: metrics.counters: expected a list, got a mapping`,

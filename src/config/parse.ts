@@ -48,7 +48,7 @@ export interface ParseResult {
  * An integer in one of the YAML 1.1 forms Go's yaml.v2 accepts for int fields: decimal, `0x1f`,
  * `0b101`, octal `017`, with optional sign and `_` separators; undefined for anything else.
  */
-export function yaml11Integer(text: string): number | undefined {
+function yaml11Integer(text: string): number | undefined {
   const m = /^([-+]?)(0x[0-9a-fA-F_]+|0b[01_]+|0[0-7_]+|[0-9][0-9_]*)$/.exec(text);
   if (!m) return undefined;
   const digits = m[2].replaceAll("_", "");
@@ -65,14 +65,14 @@ export function yaml11Integer(text: string): number | undefined {
  * mapping that merges two aliases of a mapping that merges two aliases ... doubles per line, so
  * without a bound 30 lines of YAML would keep the loader busy for hours.
  */
-export const MAX_MERGED_KEYS = 100_000;
+const MAX_MERGED_KEYS = 100_000;
 
 /**
  * Most buckets an exp2, exp2zero or linear histogram may have (`bucket_max - bucket_min + 1`): far
  * above any useful layout, low enough that a typo such as `bucket_max: 1000000000000` is an error
  * and not an exporter that allocates until it dies.
  */
-export const MAX_HISTOGRAM_BUCKETS = 65_536;
+const MAX_HISTOGRAM_BUCKETS = 65_536;
 
 /** `flush_interval` when the counter does not set one: one hour, in milliseconds. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 3_600_000;
@@ -330,7 +330,7 @@ class Walker {
         // A merge key: its value is a mapping or a list of mappings (usually aliases).
         const sources = isSeq(raw) ? raw.items.map((item) => this.resolve(item)) : [raw];
         for (const source of sources) {
-          if (source === null || !isMap(source)) {
+          if (!isMap(source)) {
             this.fail(
               childPath(path, "<<"),
               keyLine,
@@ -362,14 +362,9 @@ class Walker {
       }
       own.set(key, entry);
     }
-    const seen = new Set(own.keys());
-    const result = [...own.values()];
-    for (const entry of merged) {
-      if (seen.has(entry.key)) continue;
-      seen.add(entry.key);
-      result.push(entry);
-    }
-    return result;
+    // Merged keys go after the own ones; of a key merged twice the first wins.
+    for (const entry of merged) if (!own.has(entry.key)) own.set(entry.key, entry);
+    return [...own.values()];
   }
 
   /** Expects a mapping and returns its known keys; unknown keys become warnings. */

@@ -1,24 +1,9 @@
 import assert from "#assert";
 import { ConfigError, formatConfigWarning } from "./errors.ts";
 import { BUCKET_TYPES, DEFAULT_FLUSH_INTERVAL_MS, parseConfig, parseGoDuration } from "./parse.ts";
+import { catchConfigError, parse } from "./test_helpers.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/config/", import.meta.url);
-
-/** Parses `source` as `t.yaml`. */
-function parse(source: string) {
-  return parseConfig("t", "cfg/t.yaml", "cfg/t.bpf.o", source);
-}
-
-/** Runs `fn` and returns the ConfigError it throws; anything else fails the test. */
-function catchConfigError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new assert.AssertionError({ message: "expected a ConfigError, nothing was thrown" });
-}
 
 /** Asserts that `source` fails with a ConfigError whose message contains `expected`. */
 function fails(source: string, expected: string, line?: number): ConfigError {

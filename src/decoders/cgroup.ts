@@ -4,9 +4,7 @@
  */
 
 import { DecodeError, type DecoderFactory, inputText } from "./decoder.ts";
-
-const U64_MAX = (1n << 64n) - 1n;
-const DECIMAL = /^[0-9]+$/;
+import { parseGoUint } from "./errno.ts";
 
 /**
  * Factory of the `cgroup` decoder. Takes the decimal text a `uint` step made of a u64 cgroup id and
@@ -16,12 +14,13 @@ const DECIMAL = /^[0-9]+$/;
  */
 export const cgroupDecoder: DecoderFactory = (_config, env) => (input) => {
   const text = inputText(input);
-  if (!DECIMAL.test(text)) {
+  const id = parseGoUint(text);
+  if (id === undefined) {
     throw new DecodeError(
-      `cgroup: need a decimal cgroup id (put uint before cgroup), got ${JSON.stringify(text)}`,
+      /^[0-9]+$/.test(text)
+        ? `cgroup: id ${text} does not fit in 64 bits`
+        : `cgroup: need a decimal cgroup id (put uint before cgroup), got ${JSON.stringify(text)}`,
     );
   }
-  const id = BigInt(text);
-  if (id > U64_MAX) throw new DecodeError(`cgroup: id ${text} does not fit in 64 bits`);
   return env.cgroups?.path(id) ?? `unknown_cgroup_id:${id}`;
 };

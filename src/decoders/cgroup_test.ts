@@ -1,4 +1,5 @@
 import assert from "#assert";
+import { emptyEnv } from "../metrics/test_env.ts";
 import { cgroupDecoder } from "./cgroup.ts";
 import { DecodeError, type DecoderEnv, type DecoderInput } from "./decoder.ts";
 import { createDecoderStep } from "./registry.ts";
@@ -11,18 +12,14 @@ const cgroups = new Map<bigint, string>([
   [U64_MAX, "/sys/fs/cgroup/max"],
 ]);
 const asked: bigint[] = [];
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
+const env = emptyEnv({
   cgroups: {
     path: (id) => {
       asked.push(id);
       return cgroups.get(id);
     },
   },
-};
+});
 const decode = cgroupDecoder({ name: "cgroup" }, env);
 
 Deno.test("cgroup: decimal id -> path, unknown ids keep their number", () => {

@@ -14,10 +14,21 @@ import { bytesToLabelText } from "./utf8.ts";
 export type DecoderInput = Uint8Array | string;
 
 /**
+ * Does a first step's work in place: the text for the `size` bytes of `key` at `offset`, exactly
+ * what the step gives for `key.subarray(offset, offset + size)` (same `null`, same errors).
+ */
+export type KeyReader = (key: Uint8Array, offset: number, size: number) => string | null;
+
+/**
  * A compiled decoder step. Returns the decoded text, or `null` to drop the whole series (only
  * `regexp` does that). Throws {@link DecodeError} when the input cannot be decoded.
+ *
+ * A step may carry `readKey`, a {@link KeyReader} used instead of it when it is a chain's first
+ * step (e.g. `uint`, which spares the hot path a subarray per label).
  */
-export type DecodeStep = (input: DecoderInput) => string | null;
+export type DecodeStep = ((input: DecoderInput) => string | null) & {
+  readonly readKey?: KeyReader;
+};
 
 /** A decode failure: the key is skipped for this scrape and counted in `decoder_errors_total`. */
 export class DecodeError extends Error {

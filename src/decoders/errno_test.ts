@@ -1,14 +1,10 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { errnoDecoder, parseGoUint } from "./errno.ts";
 import { errnoName } from "../kernel/errno_table.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = errnoDecoder({ name: "errno" }, env);
 
 Deno.test("errno: Go's names; 0 and unassigned are unknown", () => {

@@ -1,13 +1,9 @@
 import assert from "#assert";
-import type { DecoderEnv, DecoderInput } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import type { DecoderInput } from "./decoder.ts";
 import { bytesToHex, hexDecoder } from "./hex.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = hexDecoder({ name: "hex" }, env);
 
 Deno.test("hex: lowercase, two digits per byte", () => {

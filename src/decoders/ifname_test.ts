@@ -1,5 +1,6 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { ifnameDecoder } from "./ifname.ts";
 import { HOST_LITTLE_ENDIAN } from "./uint.ts";
 
@@ -9,12 +10,9 @@ const names = new Map([
   [17, "veth1a2b3c4"],
   [0xffffffff, "max-index"],
 ]);
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
+const env = emptyEnv({
   interfaces: { name: (index) => names.get(index) },
-  pciIds: () => undefined,
-};
+});
 const decode = ifnameDecoder({ name: "ifname" }, env);
 
 function host32(value: number, size = 4): Uint8Array {

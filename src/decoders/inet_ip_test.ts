@@ -1,13 +1,8 @@
 import assert from "#assert";
-import type { DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
 import { formatIPv6, inetIpDecoder } from "./inet_ip.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = inetIpDecoder({ name: "inet_ip" }, env);
 
 /** 16 bytes from eight 16-bit groups. */

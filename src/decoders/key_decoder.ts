@@ -5,19 +5,22 @@
  */
 
 import type { LabelConfig } from "../config/types.ts";
-import { DecodeError, type DecoderEnv, type DecodeStep } from "./decoder.ts";
-import { createDecoderStep } from "./registry.ts";
-import { uintTextAt } from "./uint.ts";
+import { DecodeError, type DecoderEnv, type DecodeStep, type KeyReader } from "./decoder.ts";
+import { createDecoderStep, createKeyReader } from "./registry.ts";
 import { bytesToLabelText } from "./utf8.ts";
 
 interface CompiledLabel {
-  readonly name: string;
   readonly offset: number;
   readonly size: number;
-  readonly steps: readonly DecodeStep[];
-  /** The chain starts with `uint`: its text is read straight from the key (steps[0] skipped). */
-  readonly uintFirst: boolean;
+  /** The chain's first step, reading the label's bytes straight from the key. */
+  readonly read: KeyReader;
+  /** The chain's other steps, in order. */
+  readonly rest: readonly DecodeStep[];
 }
+
+/** A chain without decoders: the label's bytes as text. */
+const readBytes: KeyReader = (key, offset, size) =>
+  bytesToLabelText(key.subarray(offset, offset + size));
 
 /** Decodes whole keys for one metric. Build once per metric; `decode` is the hot path. */
 export class KeyDecoder {
@@ -33,12 +36,12 @@ export class KeyDecoder {
   constructor(labels: readonly LabelConfig[], env: DecoderEnv) {
     let offset = 0;
     this.#labels = labels.map((label) => {
+      const [first, ...rest] = label.decoders;
       const compiled = {
-        name: label.name,
         offset,
         size: label.size,
-        steps: label.decoders.map((d) => createDecoderStep(d, env)),
-        uintFirst: label.decoders[0]?.name === "uint",
+        read: first === undefined ? readBytes : createKeyReader(first, env),
+        rest: rest.map((d) => createDecoderStep(d, env)),
       };
       offset += label.size + label.padding;
       return compiled;
@@ -62,21 +65,11 @@ export class KeyDecoder {
     const values: string[] = new Array(this.#labels.length);
     for (let i = 0; i < this.#labels.length; i++) {
       const label = this.#labels[i];
-      let value: Uint8Array | string;
-      let first = 0;
-      if (label.uintFirst) {
-        value = uintTextAt(key, label.offset, label.size);
-        first = 1;
-      } else {
-        value = key.subarray(label.offset, label.offset + label.size);
-      }
-      const steps = label.steps;
-      for (let s = first; s < steps.length; s++) {
-        const out = steps[s](value);
-        if (out === null) return null;
-        value = out;
-      }
-      values[i] = typeof value === "string" ? value : bytesToLabelText(value);
+      let value = label.read(key, label.offset, label.size);
+      const rest = label.rest;
+      for (let s = 0; s < rest.length && value !== null; s++) value = rest[s](value);
+      if (value === null) return null;
+      values[i] = value;
     }
     return values;
   }

@@ -21,7 +21,7 @@ export const kstackDecoder: DecoderFactory = (_config, env) => (input) => {
   }
   const frames: string[] = [];
   for (let off = 0; off < bytes.length; off += 8) {
-    const addr = readU64(bytes.subarray(off, off + 8));
+    const addr = readU64(bytes, off);
     if (addr === 0n) break;
     frames.push(env.symbols.nearest(addr) ?? "??");
   }

@@ -1,5 +1,6 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { kstackDecoder } from "./kstack.ts";
 import { HOST_LITTLE_ENDIAN } from "./uint.ts";
 
@@ -11,7 +12,7 @@ const STARTS: [bigint, string][] = [
   [0xffffffffc0a01000n, "nft_do_chain\t[nf_tables]"],
 ];
 const lookups: bigint[] = [];
-const env: DecoderEnv = {
+const env = emptyEnv({
   symbols: {
     exact: () => undefined,
     nearest: (addr) => {
@@ -21,10 +22,7 @@ const env: DecoderEnv = {
       return found;
     },
   },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+});
 const decode = kstackDecoder({ name: "kstack" }, env);
 
 /** Host-order u64 frames. */

@@ -1,5 +1,6 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { ksymDecoder } from "./ksym.ts";
 import { HOST_LITTLE_ENDIAN } from "./uint.ts";
 
@@ -7,12 +8,9 @@ const symbols = new Map<bigint, string>([
   [0xffffffff81234560n, "tcp_v4_connect"],
   [0xffffffffc0a01000n, "foo_bar\t[nf_tables]"],
 ]);
-const env: DecoderEnv = {
+const env = emptyEnv({
   symbols: { exact: (addr) => symbols.get(addr), nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+});
 const decode = ksymDecoder({ name: "ksym" }, env);
 
 function host64(value: bigint): Uint8Array {

@@ -1,5 +1,6 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { decodeDev, majorMinorDecoder } from "./majorminor.ts";
 import { HOST_LITTLE_ENDIAN } from "./uint.ts";
 
@@ -9,12 +10,9 @@ const devices = new Map([
   ["259:1048575", "nvme-big-minor"],
   ["4095:0", "big-major"],
 ]);
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
+const env = emptyEnv({
   devices: { name: (major, minor) => devices.get(`${major}:${minor}`) },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+});
 const decode = majorMinorDecoder({ name: "majorminor" }, env);
 
 /** Kernel new_encode_dev. */

@@ -1,5 +1,6 @@
 import assert from "#assert";
 import { parsePciIds } from "../kernel/pci_ids.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
 import { DecodeError, type DecoderEnv, type DecoderFactory } from "./decoder.ts";
 import {
   MISSING_PCI_IDS,
@@ -33,15 +34,12 @@ const DB = parsePciIds(
 
 let loads = 0;
 function env(db: typeof DB | undefined): DecoderEnv {
-  return {
-    symbols: { exact: () => undefined, nearest: () => undefined },
-    devices: { name: () => undefined },
-    interfaces: { name: () => undefined },
+  return emptyEnv({
     pciIds: () => {
       loads++;
       return db;
     },
-  };
+  });
 }
 
 function table(factory: DecoderFactory, name: string, cases: [string, string][]): void {

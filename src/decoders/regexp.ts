@@ -604,20 +604,6 @@ class ThreadList {
   }
 }
 
-function countGroups(node: Node): number {
-  switch (node.k) {
-    case "cat":
-    case "alt":
-      return node.items.reduce((n, item) => n + countGroups(item), 0);
-    case "repeat":
-      return countGroups(node.sub);
-    case "group":
-      return 1 + countGroups(node.sub);
-    default:
-      return 0;
-  }
-}
-
 /**
  * Runs a program over texts: a Pike VM, which keeps every live thread in step over the input,
  * each instruction at most once per position, so a run is O(program size x text length).
@@ -789,7 +775,7 @@ export function compilePattern(pattern: string): CompiledPattern {
   try {
     const parser = new Parser(pattern);
     const tree = parser.parse();
-    groups = countGroups(tree);
+    groups = parser.groups;
     prog = new Program(groups === 1 ? 4 : 2);
     prog.compile({ k: "group", index: 0, sub: tree });
     prog.emit(MATCH);

@@ -1,13 +1,8 @@
 import assert from "#assert";
-import type { DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
 import { compilePattern, MAX_PROGRAM_SIZE, regexpDecoder } from "./regexp.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decoderFor = (...regexps: string[]) => regexpDecoder({ name: "regexp", regexps }, env);
 
 Deno.test("regexp: capture group, whole match, no match", () => {

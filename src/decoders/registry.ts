@@ -7,7 +7,7 @@
 
 import type { DecoderConfig } from "../config/types.ts";
 import { cgroupDecoder } from "./cgroup.ts";
-import type { DecoderEnv, DecoderFactory, DecodeStep } from "./decoder.ts";
+import type { DecoderEnv, DecoderFactory, DecodeStep, KeyReader } from "./decoder.ts";
 import { dnameDecoder } from "./dname.ts";
 import { errnoDecoder } from "./errno.ts";
 import { hexDecoder } from "./hex.ts";
@@ -64,4 +64,14 @@ export function createDecoderStep(
     );
   }
   return factory(config, env);
+}
+
+/**
+ * Compiles the first decoder of a label's chain into a {@link KeyReader} of the label's slice of
+ * the key: the step's own `readKey` when it has one, else the step run over a subarray. Throws as
+ * {@link createDecoderStep} does.
+ */
+export function createKeyReader(config: DecoderConfig, env: DecoderEnv): KeyReader {
+  const step = createDecoderStep(config, env);
+  return step.readKey ?? ((key, offset, size) => step(key.subarray(offset, offset + size)));
 }

@@ -1,13 +1,12 @@
 import assert from "#assert";
-import type { DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
 import { createDecoderStep, knownDecoderNames } from "./registry.ts";
 
-const env: DecoderEnv = {
+const env = emptyEnv({
   symbols: { exact: () => "sym", nearest: () => undefined },
   devices: { name: () => "vda" },
   interfaces: { name: () => "lo" },
-  pciIds: () => undefined,
-};
+});
 
 Deno.test("registry: knows every decoder of this stage", () => {
   assert.deepEqual(knownDecoderNames(), [

@@ -1,14 +1,10 @@
 import assert from "#assert";
+import { emptyEnv } from "../metrics/test_env.ts";
 import type { DecoderConfig } from "../config/types.ts";
-import type { DecoderEnv, DecoderInput } from "./decoder.ts";
+import type { DecoderInput } from "./decoder.ts";
 import { staticMapDecoder } from "./static_map.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const map = new Map([
   ["1", "one"],
   ["0x10", "sixteen-hex"],

@@ -1,13 +1,9 @@
 import assert from "#assert";
-import type { DecoderEnv, DecoderInput } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import type { DecoderInput } from "./decoder.ts";
 import { stringDecoder } from "./string.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = stringDecoder({ name: "string" }, env);
 const bytes = (s: string) => new TextEncoder().encode(s);
 

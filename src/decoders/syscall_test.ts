@@ -1,14 +1,10 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { parseGoInt, syscallDecoder } from "./syscall.ts";
 import { syscallName } from "../kernel/syscall_table.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = syscallDecoder({ name: "syscall" }, env);
 
 Deno.test("syscall: names, upstream spellings and unknowns", () => {

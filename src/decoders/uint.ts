@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DecodeError, type DecoderFactory, inputBytes } from "./decoder.ts";
+import { DecodeError, type DecoderFactory, type DecoderInput, inputBytes } from "./decoder.ts";
 
 /** True when this machine stores integers little-endian (x86_64, arm64). */
 export const HOST_LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -21,22 +21,24 @@ function readSmall(bytes: Uint8Array, offset: number, size: number): number {
   return value;
 }
 
-/** The first 4 bytes as an unsigned host-order u32 (the caller checks the length). */
-export function readU32(bytes: Uint8Array): number {
-  return readSmall(bytes, 0, 4);
+/** The 4 bytes at `offset` as an unsigned host-order u32 (the caller checks the length). */
+export function readU32(bytes: Uint8Array, offset = 0): number {
+  return readSmall(bytes, offset, 4);
 }
 
-/** The first 8 bytes as a host-order u64, split into its high and low u32 halves. */
-export function readU64Halves(bytes: Uint8Array): [hi: number, lo: number] {
-  const first = readSmall(bytes, 0, 4);
-  const second = readSmall(bytes, 4, 4);
-  return HOST_LITTLE_ENDIAN ? [second, first] : [first, second];
+/** The high u32 half of the host-order u64 at `offset`. */
+function readU64Hi(bytes: Uint8Array, offset: number): number {
+  return readSmall(bytes, HOST_LITTLE_ENDIAN ? offset + 4 : offset, 4);
 }
 
-/** The first 8 bytes as an unsigned host-order u64 (the caller checks the length). */
-export function readU64(bytes: Uint8Array): bigint {
-  const [hi, lo] = readU64Halves(bytes);
-  return (BigInt(hi) << 32n) | BigInt(lo);
+/** The low u32 half of the host-order u64 at `offset`. */
+function readU64Lo(bytes: Uint8Array, offset: number): number {
+  return readSmall(bytes, HOST_LITTLE_ENDIAN ? offset : offset + 4, 4);
+}
+
+/** The 8 bytes at `offset` as an unsigned host-order u64 (the caller checks the length). */
+export function readU64(bytes: Uint8Array, offset = 0): bigint {
+  return (BigInt(readU64Hi(bytes, offset)) << 32n) | BigInt(readU64Lo(bytes, offset));
 }
 
 const TWO_POW_32 = 4294967296;
@@ -60,21 +62,21 @@ export function uintTextAt(bytes: Uint8Array, offset: number, size: number): str
     case 2:
       return String(readSmall(bytes, offset, 2));
     case 4:
-      return String(readSmall(bytes, offset, 4));
-    case 8: {
-      const first = readSmall(bytes, offset, 4);
-      const second = readSmall(bytes, offset + 4, 4);
-      return HOST_LITTLE_ENDIAN
-        ? u64HalvesToDecimal(second, first)
-        : u64HalvesToDecimal(first, second);
-    }
+      return String(readU32(bytes, offset));
+    case 8:
+      // The halves read one by one: no tuple allocated on the hot path.
+      return u64HalvesToDecimal(readU64Hi(bytes, offset), readU64Lo(bytes, offset));
     default:
       throw new DecodeError(`uint: unsupported input size ${size} (want 1, 2, 4 or 8 bytes)`);
   }
 }
 
-/** Factory of the `uint` decoder; inputs of another size throw {@link DecodeError}. */
-export const uintDecoder: DecoderFactory = () => (input) => {
-  const bytes = inputBytes(input);
-  return uintTextAt(bytes, 0, bytes.length);
-};
+/**
+ * Factory of the `uint` decoder; inputs of another size throw {@link DecodeError}. As a first step
+ * it reads the key in place ({@link uintTextAt}).
+ */
+export const uintDecoder: DecoderFactory = () =>
+  Object.assign((input: DecoderInput) => {
+    const bytes = inputBytes(input);
+    return uintTextAt(bytes, 0, bytes.length);
+  }, { readKey: uintTextAt });

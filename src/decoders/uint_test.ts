@@ -1,13 +1,9 @@
 import assert from "#assert";
-import { DecodeError, type DecoderEnv } from "./decoder.ts";
+import { emptyEnv } from "../metrics/test_env.ts";
+import { DecodeError } from "./decoder.ts";
 import { HOST_LITTLE_ENDIAN, readU32, readU64, u64HalvesToDecimal, uintDecoder } from "./uint.ts";
 
-const env: DecoderEnv = {
-  symbols: { exact: () => undefined, nearest: () => undefined },
-  devices: { name: () => undefined },
-  interfaces: { name: () => undefined },
-  pciIds: () => undefined,
-};
+const env = emptyEnv();
 const decode = uintDecoder({ name: "uint" }, env);
 
 /** `value` as `size` host-order bytes. */

@@ -58,7 +58,7 @@ export interface CgroupMount {
 }
 
 /** The inotify events the resolver asks for. */
-export const CGROUP_WATCH_MASK = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR;
+const CGROUP_WATCH_MASK = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR;
 
 /** A non-blocking directory watcher (inotify semantics). */
 export interface CgroupWatcher {

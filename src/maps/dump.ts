@@ -14,7 +14,7 @@ import { KeyDecoder } from "../decoders/key_decoder.ts";
 import { KeyIterator } from "../metrics/key_iterator.ts";
 import { VERSION } from "../version.ts";
 import { type HostTable, recordingEnv } from "./host_table.ts";
-import type { MapSource } from "./source.ts";
+import { cpuLabelIndex, type MapSource, valueStride } from "./source.ts";
 
 /** Marks a JSON document as a maps dump. */
 export const DUMP_FORMAT = "ebpf_exporter_maps_dump";
@@ -122,18 +122,14 @@ function dumpMap(
   env: DecoderEnv,
 ): DumpMap {
   const decoder = new KeyDecoder(labels, env);
-  const iterator = new KeyIterator(
-    decoder,
-    source,
-    kind === "counter" ? labels.length - 1 : labels.length - 2,
-  );
+  const cpuLabel = cpuLabelIndex(kind, labels.length);
+  const iterator = new KeyIterator(decoder, source, cpuLabel);
   const entries = source.read();
   const view = new DataView(entries.values.buffer, entries.values.byteOffset);
-  const slot = source.cpus > 1 ? Math.ceil(source.valueSize / 8) * 8 : source.valueSize;
+  // One CPU's slot (only CPU 0 is read when there is one value per key).
+  const slot = valueStride(source.type, source.valueSize, 1);
   const out: DumpEntry[] = [];
-  const cpuIndex = iterator.splitCpus
-    ? (kind === "counter" ? labels.length - 1 : labels.length - 2)
-    : -1;
+  const cpuIndex = iterator.splitCpus ? cpuLabel : -1;
   for (let i = 0; i < entries.count; i++) {
     const key = entries.keys.slice(i * source.keySize, (i + 1) * source.keySize);
     const values: string[] = [];

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { isPerCpuMapType, type MapEntries, type MapSource, MapType } from "./source.ts";
+import {
+  isPerCpuMapType,
+  type MapEntries,
+  type MapSource,
+  MapType,
+  valueStride,
+} from "./source.ts";
 
 /** Describes an in-memory map. */
 export interface MemoryMapSpec {
@@ -64,9 +70,7 @@ export class MemoryMapSource implements MapSource {
 
   /** Packs the entries the way the kernel reader does. */
   read(): MapEntries {
-    const stride = isPerCpuMapType(this.type)
-      ? Math.ceil(this.valueSize / 8) * 8 * this.cpus
-      : this.valueSize;
+    const stride = valueStride(this.type, this.valueSize, this.cpus);
     const count = this.#entries.size;
     const keys = new Uint8Array(count * this.keySize);
     const values = new Uint8Array(count * stride);

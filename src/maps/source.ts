@@ -63,3 +63,20 @@ export function isPerCpuMapType(type: number): boolean {
   return type === MapType.PERCPU_HASH || type === MapType.PERCPU_ARRAY ||
     type === MapType.LRU_PERCPU_HASH;
 }
+
+/**
+ * Bytes between two entries' values: per-CPU maps hold `cpus` slots of `valueSize` rounded up to
+ * 8 bytes, other maps one value of `valueSize` bytes.
+ */
+export function valueStride(type: number, valueSize: number, cpus: number): number {
+  return isPerCpuMapType(type) ? Math.ceil(valueSize / 8) * 8 * cpus : valueSize;
+}
+
+/**
+ * Where a per-CPU map's `cpu` label may stand among `labelCount` labels (compat.md §6): the last
+ * label of a counter, the one just before the bucket label of a histogram. Negative when there is
+ * no such place.
+ */
+export function cpuLabelIndex(kind: "counter" | "histogram", labelCount: number): number {
+  return kind === "counter" ? labelCount - 1 : labelCount - 2;
+}

@@ -7,7 +7,7 @@
 import type { CounterConfig } from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
-import type { MapSource } from "../maps/source.ts";
+import { cpuLabelIndex, type MapSource } from "../maps/source.ts";
 import { columnarScalarFamily, type ScalarFamily } from "./family.ts";
 import { ValueReader } from "./map_values.ts";
 import { KeyIterator } from "./key_iterator.ts";
@@ -39,7 +39,11 @@ export class CounterCollector {
   ) {
     this.#name = `ebpf_exporter_${config.name}`;
     const decoder = new KeyDecoder(config.labels, env);
-    this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 1);
+    this.#iterator = new KeyIterator(
+      decoder,
+      source,
+      cpuLabelIndex("counter", decoder.names.length),
+    );
     this.#tables = new CollectorTables(this.#iterator.idSize, decoder.names, cacheLimits);
   }
 

@@ -7,7 +7,7 @@
 import type { HistogramConfig } from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
-import type { MapSource } from "../maps/source.ts";
+import { cpuLabelIndex, type MapSource } from "../maps/source.ts";
 import { type BucketLayout, bucketLayout } from "./buckets.ts";
 import { CollectorTables, DECODE_FAILED } from "./collector_tables.ts";
 import type { DecodeErrorCounter } from "./counters.ts";
@@ -45,7 +45,11 @@ export class HistogramCollector {
     this.#layout = bucketLayout(config);
     this.#width = this.#layout.keys.length;
     const decoder = new KeyDecoder(config.labels, env);
-    this.#iterator = new KeyIterator(decoder, source, decoder.names.length - 2);
+    this.#iterator = new KeyIterator(
+      decoder,
+      source,
+      cpuLabelIndex("histogram", decoder.names.length),
+    );
     this.#tables = new CollectorTables(
       this.#iterator.idSize,
       decoder.names.slice(0, -1),

@@ -30,8 +30,8 @@ export class KeyIterator {
   #index = 0;
 
   /**
-   * `cpuLabelIndex`: where a `cpu` label may stand (counters: the last label, histograms: the one
-   * before the bucket label).
+   * `cpuLabelIndex`: where a `cpu` label may stand (`cpuLabelIndex()` of maps/source.ts:
+   * counters the last label, histograms the one before the bucket label).
    */
   constructor(readonly decoder: KeyDecoder, readonly source: MapSource, cpuLabelIndex: number) {
     const span = decoder.spans[cpuLabelIndex];

@@ -42,6 +42,20 @@ export const TEST_ENV: DecoderEnv = {
   cgroups: { path: (id) => TEST_CGROUPS.get(id) },
 };
 
+/**
+ * Host lookups that know nothing (no symbols, devices, interfaces, pci.ids or cgroups), with
+ * `overrides` in their place.
+ */
+export function emptyEnv(overrides: Partial<DecoderEnv> = {}): DecoderEnv {
+  return {
+    symbols: { exact: () => undefined, nearest: () => undefined },
+    devices: { name: () => undefined },
+    interfaces: { name: () => undefined },
+    pciIds: () => undefined,
+    ...overrides,
+  };
+}
+
 /** A label of `size` bytes decoded by the named decoders. */
 export function label(
   name: string,
