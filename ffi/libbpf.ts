@@ -6,7 +6,7 @@
  * @module
  */
 
-import { bufferCString, errno, strerror } from "./libc.ts";
+import { bufferCString, EINVAL, errno, strerror } from "./libc.ts";
 import { openLibrary } from "./library_paths.ts";
 
 const symbols = {
@@ -138,6 +138,6 @@ export function check(op: string, result: number): number {
 
 /** Throws a {@link BpfError} with the current errno when a pointer result is NULL. */
 export function checkPointer(op: string, p: Deno.PointerValue): Deno.PointerObject {
-  if (p === null) throw new BpfError(op, errno() || 22);
+  if (p === null) throw new BpfError(op, errno() || EINVAL);
   return p;
 }

@@ -104,9 +104,35 @@ export function strerror(code: number): string {
   return readCString(libc().strerror(code));
 }
 
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
-const EINTR = 4;
+/** `open` flag: read-only. */
+export const O_RDONLY = 0;
+/** `open` flag: fail unless the path is a directory (x86_64's value; arm64's is 0o40000). */
+export const O_DIRECTORY = 0o200000;
+/** `open` flag: close on exec. */
+export const O_CLOEXEC = 0o2000000;
+
+/** errno values the exporter tests for (Linux, every architecture). Operation not permitted. */
+export const EPERM = 1;
+/** No such file or directory. */
+export const ENOENT = 2;
+/** Interrupted system call: retry. */
+export const EINTR = 4;
+/** No such device or address (`if_indextoname` of an index no interface has). */
+export const ENXIO = 6;
+/** Would block (nothing to read on a non-blocking fd). */
+export const EAGAIN = 11;
+/** No such device. */
+export const ENODEV = 19;
+/** Not a directory. */
+export const ENOTDIR = 20;
+/** Invalid argument. */
+export const EINVAL = 22;
+/** No space left (a full buffer; for inotify, `max_user_watches` is reached). */
+export const ENOSPC = 28;
+/** Operation not supported. */
+export const EOPNOTSUPP = 95;
+/** The kernel-internal "not supported" some BPF commands leak to user space. */
+export const ENOTSUPP = 524;
 
 /** Error reading a kernel file through libc; carries errno. */
 export class KernelFileError extends Error {

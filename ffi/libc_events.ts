@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errno, strerror } from "./libc.ts";
+import { EINTR, errno, libc, strerror } from "./libc.ts";
 import { openLibrary } from "./library_paths.ts";
 
 const symbols = {
@@ -31,9 +31,10 @@ const symbols = {
   epoll_create1: { parameters: ["i32"], result: "i32" },
   /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) */
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  /** int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout) */
-  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
-  /** epoll_wait on one of Deno's blocking threads: returns a Promise, never blocks the loop */
+  /**
+   * int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout), on one of
+   * Deno's blocking threads: returns a Promise, never blocks the loop
+   */
   epoll_wait_async: {
     name: "epoll_wait",
     parameters: ["i32", "buffer", "i32", "i32"],
@@ -59,8 +60,13 @@ const symbols = {
 let opened: Deno.DynamicLibrary<typeof symbols> | undefined;
 
 /** The event-stream libc binding, opened on first use. */
-export function libcEvents(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
-  opened ??= openLibrary("libc", symbols).library;
+function libcEvents(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
+  if (opened === undefined) {
+    // Open libc.ts's binding first, so reading errno after a failure does not dlopen (and so
+    // possibly clobber errno) in between.
+    libc();
+    opened = openLibrary("libc", symbols).library;
+  }
   return opened.symbols;
 }
 
@@ -83,21 +89,19 @@ export const MAP_SHARED = 1;
 export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 const EPOLL_CLOEXEC = 0o2000000;
 const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
 /** Readable. */
 export const EPOLLIN = 1;
 const EFD_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
 /** `PERF_FLAG_FD_CLOEXEC`. */
-export const PERF_FLAG_FD_CLOEXEC = 8n;
+const PERF_FLAG_FD_CLOEXEC = 8n;
 /** `PERF_EVENT_IOC_ENABLE` = `_IO('$', 0)`. */
 export const PERF_EVENT_IOC_ENABLE = 0x2400n;
 /** `PERF_EVENT_IOC_DISABLE` = `_IO('$', 1)`. */
 export const PERF_EVENT_IOC_DISABLE = 0x2401n;
-const EINTR = 4;
 
 /** `__NR_perf_event_open` for the running architecture. */
-export function perfEventOpenSyscall(): bigint {
+function perfEventOpenSyscall(): bigint {
   switch (Deno.build.arch) {
     case "x86_64":
       return 298n;
@@ -108,26 +112,25 @@ export function perfEventOpenSyscall(): bigint {
   }
 }
 
-/** `perf_event_open(attr, pid, cpu, group_fd, flags)`; throws {@link SyscallError}. */
+/**
+ * `perf_event_open(attr, pid = -1, cpu, group_fd = -1, PERF_FLAG_FD_CLOEXEC)`: a system-wide
+ * event on one CPU, retried on EINTR. `attr` is a `struct perf_event_attr` laid out by the
+ * caller. Returns the event's fd; throws {@link SyscallError} named `op`.
+ */
 export function perfEventOpen(
   attr: Uint8Array<ArrayBuffer>,
-  pid: number,
   cpu: number,
-  groupFd: number,
-  flags: bigint,
+  op = `perf_event_open(cpu ${cpu})`,
 ): number {
-  const fd = Number(
-    libcEvents().perf_event_open(
-      perfEventOpenSyscall(),
-      attr,
-      BigInt(pid),
-      BigInt(cpu),
-      BigInt(groupFd),
-      flags,
-    ),
-  );
-  if (fd < 0) throw new SyscallError(`perf_event_open(cpu ${cpu})`, errno());
-  return fd;
+  const nr = perfEventOpenSyscall();
+  for (;;) {
+    const fd = Number(
+      libcEvents().perf_event_open(nr, attr, -1n, BigInt(cpu), -1n, PERF_FLAG_FD_CLOEXEC),
+    );
+    if (fd >= 0) return fd;
+    const code = errno();
+    if (code !== EINTR) throw new SyscallError(op, code);
+  }
 }
 
 /** `ioctl(fd, request, arg)`; throws {@link SyscallError}. */
@@ -164,9 +167,18 @@ export function readAddress(out: Uint8Array<ArrayBuffer>, addr: bigint, length: 
   if (length > 0) libcEvents().copy_from_address(out, addr, BigInt(length));
 }
 
-/** Copies the first `length` bytes of `src` to native address `addr`. */
-export function writeAddress(addr: bigint, src: Uint8Array<ArrayBuffer>, length: number): void {
-  if (length > 0) libcEvents().copy_to_address(addr, src, BigInt(length));
+/**
+ * A buffer to {@link readAddress} `length` bytes into: `buffer` when it is long enough, else a
+ * new one of its length doubled until `length` fits.
+ */
+export function growCopyBuffer(
+  buffer: Uint8Array<ArrayBuffer>,
+  length: number,
+): Uint8Array<ArrayBuffer> {
+  if (buffer.length >= length) return buffer;
+  let size = buffer.length;
+  while (size < length) size *= 2;
+  return new Uint8Array(new ArrayBuffer(size));
 }
 
 const u64Cell = new BigUint64Array(new ArrayBuffer(8));
@@ -227,25 +239,12 @@ export class Epoll {
     }
   }
 
-  /** Stops watching `fd`. */
-  remove(fd: number): void {
-    const ev = new Uint8Array(new ArrayBuffer(EPOLL_EVENT_SIZE));
-    libcEvents().epoll_ctl(this.fd, EPOLL_CTL_DEL, fd, ev);
-  }
-
   /**
    * Waits up to `timeoutMs` on a Deno blocking thread (the event loop keeps running). Resolves
    * to the number of ready descriptors (0 on timeout, -1 on an error such as EINTR).
    */
   wait(timeoutMs: number): Promise<number> {
     return libcEvents().epoll_wait_async(this.fd, this.#events, this.#maxEvents, timeoutMs);
-  }
-
-  /** Waits without blocking (timeout 0), on the calling thread. */
-  poll(): number {
-    const n = libcEvents().epoll_wait(this.fd, this.#events, this.#maxEvents, 0);
-    if (n < 0 && errno() !== EINTR) throw new SyscallError("epoll_wait", errno());
-    return Math.max(n, 0);
   }
 
   /** Makes a pending {@link wait} return now. */

@@ -7,7 +7,19 @@
  * @module
  */
 
-import { cString, errno, KernelFileError, libc } from "./libc.ts";
+import {
+  cString,
+  EAGAIN,
+  EINTR,
+  ENOENT,
+  ENOTDIR,
+  errno,
+  KernelFileError,
+  libc,
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_RDONLY,
+} from "./libc.ts";
 import { openLibrary } from "./library_paths.ts";
 
 const symbols = {
@@ -48,9 +60,6 @@ const SYSCALLS: Record<string, { getdents64: bigint; statx: bigint }> = {
   aarch64: { getdents64: 61n, statx: 291n },
 };
 
-const O_RDONLY = 0;
-const O_DIRECTORY = 0o200000;
-const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const STATX_TYPE = 0x1;
@@ -60,16 +69,8 @@ const S_IFDIR = 0o040000;
 const DT_UNKNOWN = 0;
 const DT_DIR = 4;
 
-/** errno values callers test for. */
-export const ENOENT = 2;
-/** Interrupted system call. */
-export const EINTR = 4;
-/** Would block (nothing to read on a non-blocking fd). */
-export const EAGAIN = 11;
-/** Not a directory. */
-export const ENOTDIR = 20;
-/** No space left: for inotify, `max_user_watches` is reached. */
-export const ENOSPC = 28;
+/** errno values callers test for (declared in `libc.ts`). */
+export { EAGAIN, EINTR, ENOENT, ENOSPC, ENOTDIR } from "./libc.ts";
 
 /** A directory entry that is itself a directory. */
 export interface SubdirEntry {

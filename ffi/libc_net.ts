@@ -1,5 +1,6 @@
 /**
- * libc's network-interface lookup, for the `ifname` decoder.
+ * libc's network-interface lookups: index to name for the `ifname` decoder, name to index for
+ * `xdp/IFNAME` programs.
  *
  * A separate binding from `libc.ts`: it opens the same libc by the same full path (a second
  * `dlopen` of a path returns the same handle, so `errno()` from `libc.ts` sees this binding's
@@ -7,12 +8,14 @@
  * @module
  */
 
-import { bufferCString, errno, libc, strerror } from "./libc.ts";
+import { bufferCString, cString, ENODEV, ENXIO, errno, libc, strerror } from "./libc.ts";
 import { openLibrary } from "./library_paths.ts";
 
 const symbols = {
   /** char *if_indextoname(unsigned int ifindex, char *ifname) */
   if_indextoname: { parameters: ["u32", "buffer"], result: "pointer" },
+  /** unsigned int if_nametoindex(const char *ifname) */
+  if_nametoindex: { parameters: ["buffer"], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 let opened: { library: Deno.DynamicLibrary<typeof symbols>; path: string } | undefined;
@@ -30,11 +33,6 @@ function libcNet(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
 
 /** Size of the buffer `if_indextoname` writes to, NUL included (`<net/if.h>`). */
 export const IF_NAMESIZE = 16;
-
-/** errno of `if_indextoname` for an index no interface has. */
-const ENXIO = 6;
-/** errno some libcs use instead of ENXIO. */
-const ENODEV = 19;
 
 /** A failure of `if_indextoname` other than "no such interface" (e.g. no socket could be made). */
 export class InterfaceLookupError extends Error {
@@ -54,8 +52,14 @@ export function ifIndexToName(index: number): string | undefined {
   const buffer = new Uint8Array(IF_NAMESIZE);
   if (libcNet().if_indextoname(index, buffer) === null) {
     const code = errno();
+    // ENXIO: no interface has that index; some libcs say ENODEV instead.
     if (code === ENXIO || code === ENODEV) return undefined;
     throw new InterfaceLookupError(index, code);
   }
   return bufferCString(buffer);
+}
+
+/** The index of the network interface `name` in this network namespace, or 0 when none exists. */
+export function ifNameToIndex(name: string): number {
+  return libcNet().if_nametoindex(cString(name));
 }

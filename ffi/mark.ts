@@ -20,10 +20,13 @@ const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 let opened: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
+/** {@link markLibraryPath}'s answer, looked up once (the library does not come or go at run time). */
+let markPath: { path: string | undefined } | undefined;
 
 /** The shared object to attach `post_attach_mark` uprobes to, when it exists. */
 export function markLibraryPath(): string | undefined {
-  return libraryPathsToTry(MARK).find((path) => kernelPathExists(path));
+  markPath ??= { path: libraryPathsToTry(MARK).find((path) => kernelPathExists(path)) };
+  return markPath.path;
 }
 
 /** Whether this process may open the mark library (`--allow-ffi` names it). */

@@ -5,14 +5,19 @@
  */
 
 import { libbpf } from "../../ffi/libbpf.ts";
-import { cString, errno, libc, strerror } from "../../ffi/libc.ts";
+import {
+  cString,
+  ENOENT,
+  errno,
+  libc,
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_RDONLY,
+  strerror,
+} from "../../ffi/libc.ts";
 import type { CgroupEntry } from "../kernel/cgroups.ts";
 import type { CgroupMapWriter } from "./cgroup_id_map.ts";
 
-const O_RDONLY = 0;
-const O_DIRECTORY = 0o200000;
-const O_CLOEXEC = 0o2000000;
-const ENOENT = 2;
 const ONE = new Uint8Array(new BigUint64Array([1n]).buffer);
 
 /** A writer for `type`; failures go to `onError` (a cgroup may vanish at any moment). */

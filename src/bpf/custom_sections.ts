@@ -173,18 +173,3 @@ export function describePerfEvent(spec: PerfEventSpec): string {
       : `sample_period=${spec.samplePeriod}`
   }`;
 }
-
-/** Parses a kernel CPU list (`/sys/devices/system/cpu/online`): `0-3,5,7-8` -> [0,1,2,3,5,7,8]. */
-export function parseCpuList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(",")) {
-    if (part === "") continue;
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new Error(`invalid CPU list "${text.trim()}"`);
-    const first = Number(m[1]);
-    const last = m[2] === undefined ? first : Number(m[2]);
-    if (last < first) throw new Error(`invalid CPU range "${part}"`);
-    for (let cpu = first; cpu <= last; cpu++) out.push(cpu);
-  }
-  return out;
-}

@@ -6,7 +6,6 @@ import {
   customAttach,
   describePerfEvent,
   isPostAttachMarkSection,
-  parseCpuList,
   parsePerfEventSection,
   PERF_ATTR_SIZE,
   perfEventAttr,
@@ -95,15 +94,6 @@ Deno.test("perfEventAttr lays out type, size, config, the rate and the freq bit"
     describePerfEvent({ type: 0, config: 3n, samplePeriod: 7n }),
     "type=0,config=3,sample_period=7",
   );
-});
-
-Deno.test("parseCpuList reads the kernel's CPU list format", () => {
-  deepEqual(parseCpuList("0-1\n"), [0, 1]);
-  deepEqual(parseCpuList("0,2-4,7"), [0, 2, 3, 4, 7]);
-  deepEqual(parseCpuList("5"), [5]);
-  deepEqual(parseCpuList("\n"), []);
-  throws(() => parseCpuList("0-a"), /invalid CPU list/);
-  throws(() => parseCpuList("3-1"), /invalid CPU range "3-1"/);
 });
 
 Deno.test("validInterfaceName follows Linux's rules", () => {

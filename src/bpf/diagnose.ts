@@ -4,6 +4,7 @@
  * @module
  */
 
+import { EINVAL, ENOENT, EPERM } from "../../ffi/libc.ts";
 import type { ProgramState } from "./object.ts";
 
 /** What the diagnosis may look at on the host; the real one asks the kernel, tests pass fakes. */
@@ -14,9 +15,6 @@ export interface HostProbe {
   hasKernelFunction(name: string): boolean;
 }
 
-const ENOENT = 2;
-const EPERM = 1;
-const EINVAL = 22;
 const KPROBE_SECTION = /^(kprobe|kretprobe|ksyscall|kretsyscall)\/(.+)$/;
 const TRAMPOLINE_SECTION = /^(fentry|fexit|fmod_ret|lsm)(\.s)?\//;
 const TRACEPOINT_SECTION = /^(tracepoint|tp)\/([^/]+)\/([^/]+)$/;
@@ -25,10 +23,9 @@ const TRACEPOINT_SECTION = /^(tracepoint|tp)\/([^/]+)\/([^/]+)$/;
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
 /** Whether the kernel can create kprobes at all (perf kprobe PMU or legacy tracefs events). */
-export function kernelHasKprobes(host: HostProbe): boolean {
+function kernelHasKprobes(host: HostProbe): boolean {
   return host.exists("/sys/bus/event_source/devices/kprobe/type") ||
-    host.exists("/sys/kernel/tracing/kprobe_events") ||
-    host.exists("/sys/kernel/debug/tracing/kprobe_events");
+    TRACEFS.some((root) => host.exists(`${root}/kprobe_events`));
 }
 
 /** Why attaching `program` failed with `errno`, when a better reason than the errno is known. */

@@ -35,12 +35,28 @@ export class ConfigLoadError extends Error {
   }
 }
 
+/**
+ * The `/proc/kallsyms` text read during the current synchronous job, dropped by a microtask once
+ * that job ends. The exporter loads every config in one such job (`loadIntoKernel` in
+ * `src/cli/run.ts`), so start-up reads the file at most once for `kaddrs` and failure diagnosis
+ * of every config alike, and does not keep the text afterwards.
+ */
+let kallsymsText: string | undefined;
+
+/** `/proc/kallsyms`, read through libc (once per start-up, see {@link kallsymsText}). */
+function kallsyms(): string {
+  if (kallsymsText === undefined) {
+    kallsymsText = readKernelTextFile("/proc/kallsyms");
+    queueMicrotask(() => kallsymsText = undefined);
+  }
+  return kallsymsText;
+}
+
 /** The running kernel, for failure diagnosis (only consulted when something failed). */
 const KERNEL_HOST: HostProbe = {
   exists: kernelPathExists,
   hasKernelFunction(name) {
-    const text = readKernelTextFile("/proc/kallsyms");
-    return new RegExp(`^[0-9a-f]+ [tTwW] ${RegExp.escape(name)}(\\s|$)`, "m").test(text);
+    return new RegExp(`^[0-9a-f]+ [tTwW] ${RegExp.escape(name)}(\\s|$)`, "m").test(kallsyms());
   },
 };
 
@@ -59,7 +75,7 @@ export function loadKernelConfig(config: Config, options: KernelLoadOptions = {}
   try {
     checkConfigMaps(config, object.maps());
     try {
-      applyKaddrs(object, config.kaddrs, () => readKernelTextFile("/proc/kallsyms"));
+      applyKaddrs(object, config.kaddrs, kallsyms);
     } catch (e) {
       throw new ConfigLoadError(config.name, (e as Error).message);
     }
@@ -109,7 +125,7 @@ function cgroupIdMapSync(
   }
   const warn = (message: string) =>
     options.onWarning?.(`config ${config.name}: cgroup_id_map ${spec.name}: ${message}`);
-  const writer = kernelCgroupMapWriter(spec.type, object.mapSource(spec.name).fd, warn);
+  const writer = kernelCgroupMapWriter(spec.type, object.mapFd(spec.name), warn);
   try {
     return new CgroupIdMapSync(spec, options.cgroups, writer);
   } catch (e) {

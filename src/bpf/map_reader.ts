@@ -5,13 +5,9 @@
  */
 
 import { BpfError, libbpf } from "../../ffi/libbpf.ts";
+import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EOPNOTSUPP } from "../../ffi/libc.ts";
 import { isPerCpuMapType, type MapEntries, type MapSource } from "../maps/source.ts";
 
-const ENOENT = 2;
-const EINVAL = 22;
-const ENOSPC = 28;
-const EOPNOTSUPP = 95;
-const ENOTSUPP = 524;
 const INITIAL_CAPACITY = 4096;
 
 /** Static facts about a kernel map, as libbpf reports them after load. */

@@ -11,14 +11,16 @@ import {
   bufferCString,
   copyFromNative,
   cString,
+  EOPNOTSUPP,
   errno,
   libc,
   readCString,
-  readKernelTextFile,
 } from "../../ffi/libc.ts";
-import { closeFd, ifNameToIndex, perfEventOpen } from "../../ffi/libc_attach.ts";
+import { closeFd, perfEventOpen } from "../../ffi/libc_events.ts";
+import { ifNameToIndex } from "../../ffi/libc_net.ts";
 import { markLibraryPath, POST_ATTACH_MARK } from "../../ffi/mark.ts";
 import { isPerCpuMapType } from "../maps/source.ts";
+import { ONLINE_CPUS_PATH, onlineCpus } from "./cpus.ts";
 import {
   BPF_PROG_TYPE_PERF_EVENT,
   BPF_PROG_TYPE_XDP,
@@ -26,7 +28,6 @@ import {
   type CustomAttach,
   customAttach,
   describePerfEvent,
-  parseCpuList,
   perfEventAttr,
   validInterfaceName,
 } from "./custom_sections.ts";
@@ -261,8 +262,9 @@ export class BpfObject {
   }
 
   /**
-   * Attaches every loaded program through libbpf's auto-attach (by `SEC()` name). Failures are
-   * recorded on the program state, not thrown.
+   * Attaches every loaded program: through libbpf's auto-attach (by `SEC()` name), or the
+   * exporter's own way for custom sections. Failures are recorded on the program state, not
+   * thrown.
    */
   attachAll(): ProgramState[] {
     this.#live();
@@ -270,23 +272,16 @@ export class BpfObject {
     for (const prog of this.programs) {
       const p = this.#progs.get(prog.name)!;
       if (!lib.bpf_program__autoload(p)) continue;
-      const custom = this.#custom.get(prog.name);
-      if (custom) {
-        this.#attachCustom(prog, p, custom);
-        continue;
-      }
-      const outcome = withLibbpfLog(() => lib.bpf_program__attach(p));
-      const link = outcome.result ?? null;
-      if (link === null) {
-        const code = errno() || 95;
-        const detail = outcome.log.map((l) => l.trim()).filter(Boolean).at(-1);
-        prog.attachError = new BpfError(`attach ${prog.section}`, code).message +
-          (detail ? ` (libbpf: ${detail})` : "");
-        prog.attachErrno = code;
+      let links: Deno.PointerObject[];
+      try {
+        links = attachProgram(prog, p, this.#custom.get(prog.name));
+      } catch (e) {
         prog.attached = false;
+        prog.attachError = (e as Error).message;
+        prog.attachErrno = e instanceof BpfError ? e.errno : undefined;
         continue;
       }
-      this.#links.push(link);
+      this.#links.push(...links);
       prog.attached = true;
       prog.attachError = undefined;
       prog.attachErrno = undefined;
@@ -294,29 +289,22 @@ export class BpfObject {
     return this.programs;
   }
 
-  #attachCustom(prog: ProgramState, p: Deno.PointerObject, custom: CustomAttach): void {
-    let links: Deno.PointerObject[];
-    try {
-      if (custom.kind === "perf_event") links = attachPerfEvent(prog, p, custom);
-      else if (custom.kind === "xdp") links = [attachXdp(prog, p, custom.interface)];
-      else links = [attachPostAttachMark(prog, p, custom.retprobe)];
-    } catch (e) {
-      prog.attached = false;
-      prog.attachError = (e as Error).message;
-      prog.attachErrno = e instanceof BpfError ? e.errno : undefined;
-      return;
-    }
-    this.#links.push(...links);
-    prog.attached = true;
-    prog.attachError = undefined;
-    prog.attachErrno = undefined;
+  /** The loaded map `name`; throws before load or for a map the object does not have. */
+  #loadedMap(name: string): Deno.PointerObject {
+    if (!this.#loaded) throw new Error(`map ${name}: object is not loaded`);
+    const m = this.#mapPtrs.get(name);
+    if (!m) throw new Error(`map ${name} not found in object`);
+    return m;
+  }
+
+  /** The file descriptor of map `name` (after load; owned by the object). */
+  mapFd(name: string): number {
+    return libbpf().bpf_map__fd(this.#loadedMap(name));
   }
 
   /** A reader for map `name` (after load). */
   mapSource(name: string): KernelMapSource {
-    if (!this.#loaded) throw new Error(`map ${name}: object is not loaded`);
-    const m = this.#mapPtrs.get(name);
-    if (!m) throw new Error(`map ${name} not found in object`);
+    const m = this.#loadedMap(name);
     const lib = libbpf();
     const type = lib.bpf_map__type(m);
     return new KernelMapSource({
@@ -375,13 +363,36 @@ export class BpfObject {
   }
 }
 
-/** The error of a failed pointer-returning attach call: errno plus libbpf's last message. */
-function attachFailure(op: string, log: string[]): BpfError {
-  const code = errno() || 95;
-  const detail = log.map((l) => l.trim()).filter(Boolean).at(-1);
+/** Attaches `prog`: libbpf's auto-attach, or the exporter's own attach of a custom section. */
+function attachProgram(
+  prog: ProgramState,
+  p: Deno.PointerObject,
+  custom: CustomAttach | undefined,
+): Deno.PointerObject[] {
+  switch (custom?.kind) {
+    case undefined:
+      return [attachLink(`attach ${prog.section}`, () => libbpf().bpf_program__attach(p))];
+    case "perf_event":
+      return attachPerfEvent(prog, p, custom);
+    case "xdp":
+      return [attachXdp(prog, p, custom.interface)];
+    case "post_attach_mark":
+      return [attachPostAttachMark(prog, p, custom.retprobe)];
+  }
+}
+
+/**
+ * Runs a pointer-returning libbpf attach call and returns its link. A NULL link throws a
+ * {@link BpfError} named `op`, with errno and libbpf's last message.
+ */
+function attachLink(op: string, call: () => Deno.PointerValue): Deno.PointerObject {
+  const outcome = withLibbpfLog(call);
+  if (outcome.result) return outcome.result;
+  const code = errno() || EOPNOTSUPP;
+  const detail = outcome.log.map((l) => l.trim()).filter(Boolean).at(-1);
   const error = new BpfError(op, code);
   error.message += detail ? ` (libbpf: ${detail})` : "";
-  return error;
+  throw error;
 }
 
 /**
@@ -396,12 +407,13 @@ function attachPerfEvent(
   if (!custom.spec) throw new Error(`attach ${prog.section}: ${custom.error}`);
   const what = describePerfEvent(custom.spec);
   const attr = perfEventAttr(custom.spec);
-  const online = "/sys/devices/system/cpu/online";
   let cpus: number[];
   try {
-    cpus = parseCpuList(readKernelTextFile(online));
+    cpus = onlineCpus();
   } catch (e) {
-    throw new Error(`attach ${prog.section}: online CPUs from ${online}: ${(e as Error).message}`);
+    throw new Error(
+      `attach ${prog.section}: online CPUs from ${ONLINE_CPUS_PATH}: ${(e as Error).message}`,
+    );
   }
   const lib = libbpf();
   const links: Deno.PointerObject[] = [];
@@ -409,19 +421,21 @@ function attachPerfEvent(
     for (const cpu of cpus) {
       let fd: number;
       try {
-        fd = perfEventOpen(attr, cpu, what);
+        fd = perfEventOpen(attr, cpu, `perf_event_open(${what}) on CPU ${cpu}`);
       } catch (e) {
         throw new Error(`attach ${prog.section}: ${(e as Error).message}`);
       }
-      const outcome = withLibbpfLog(() => lib.bpf_program__attach_perf_event(p, fd));
-      if (!outcome.result) {
-        const failure = attachFailure(`attach ${prog.section} to its event on CPU ${cpu}`, [
-          ...outcome.log,
-        ]);
-        closeFd(fd);
-        throw failure;
+      try {
+        links.push(
+          attachLink(
+            `attach ${prog.section} to its event on CPU ${cpu}`,
+            () => lib.bpf_program__attach_perf_event(p, fd),
+          ),
+        );
+      } catch (e) {
+        closeFd(fd); // after attachLink read errno
+        throw e;
       }
-      links.push(outcome.result);
     }
   } catch (e) {
     for (const link of links) lib.bpf_link__destroy(link);
@@ -436,13 +450,10 @@ function attachXdp(prog: ProgramState, p: Deno.PointerObject, name: string): Den
   if (ifindex === 0) {
     throw new Error(`attach ${prog.section}: no network interface named "${name}"`);
   }
-  const outcome = withLibbpfLog(() => libbpf().bpf_program__attach_xdp(p, ifindex));
-  if (!outcome.result) {
-    throw attachFailure(`attach ${prog.section} to interface ${name} (ifindex ${ifindex})`, [
-      ...outcome.log,
-    ]);
-  }
-  return outcome.result;
+  return attachLink(
+    `attach ${prog.section} to interface ${name} (ifindex ${ifindex})`,
+    () => libbpf().bpf_program__attach_xdp(p, ifindex),
+  );
 }
 
 const UPROBE_OPTS_SIZE = 40;
@@ -474,15 +485,10 @@ function attachPostAttachMark(
   view.setUint8(UPROBE_OPTS_RETPROBE, retprobe ? 1 : 0);
   view.setBigUint64(UPROBE_OPTS_FUNC_NAME, addressOf(POST_ATTACH_MARK_NAME), true);
   const pid = libc().getpid();
-  const outcome = withLibbpfLog(() =>
-    libbpf().bpf_program__attach_uprobe_opts(p, pid, binary, 0n, opts)
+  return attachLink(
+    `attach ${prog.section} to ${library}:${POST_ATTACH_MARK}`,
+    () => libbpf().bpf_program__attach_uprobe_opts(p, pid, binary, 0n, opts),
   );
-  if (!outcome.result) {
-    throw attachFailure(`attach ${prog.section} to ${library}:${POST_ATTACH_MARK}`, [
-      ...outcome.log,
-    ]);
-  }
-  return outcome.result;
 }
 
 let cpuCount: number | undefined;
@@ -507,7 +513,7 @@ function loadError(error: unknown, libbpfLog: string[]): Error {
  * The verifier's own complaint: the last line before its closing statistics
  * (`processed N insns ...`), e.g. `R0 invalid mem access 'map_value_or_null'`.
  */
-export function verifierReason(log: string): string {
+function verifierReason(log: string): string {
   const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
   const stats = lines.findLastIndex((l) =>
     l.startsWith("processed ") || l.startsWith("verification time")

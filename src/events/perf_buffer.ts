@@ -10,10 +10,10 @@
  * @module
  */
 
-import { libbpf } from "../../ffi/libbpf.ts";
-import { readKernelTextFile } from "../../ffi/libc.ts";
+import { check, libbpf } from "../../ffi/libbpf.ts";
 import {
   closeFd,
+  growCopyBuffer,
   ioctl,
   loadU64,
   mmapShared,
@@ -21,13 +21,14 @@ import {
   pageSize,
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
-  PERF_FLAG_FD_CLOEXEC,
   perfEventOpen,
   PROT_READ,
   PROT_WRITE,
   readAddress,
   storeU64,
 } from "../../ffi/libc_events.ts";
+import { onlineCpus } from "../bpf/cpus.ts";
+import { perfEventAttr } from "../bpf/custom_sections.ts";
 
 /** `PERF_RECORD_LOST`: `{header; u64 id; u64 lost}`. */
 export const PERF_RECORD_LOST = 2;
@@ -43,7 +44,8 @@ const DATA_SIZE = 1048;
 const PERF_TYPE_SOFTWARE = 1;
 const PERF_COUNT_SW_BPF_OUTPUT = 10;
 const PERF_SAMPLE_RAW = 1 << 10;
-const PERF_ATTR_SIZE = 128; // PERF_ATTR_SIZE_VER7
+/** Data pages per CPU, a power of two (as upstream). */
+const PAGES = 1024;
 
 /** Receives what a perf buffer holds. */
 export interface PerfRecordHandler {
@@ -79,26 +81,15 @@ export function parsePerfRecords(data: Uint8Array, handler: PerfRecordHandler): 
 
 /** The `perf_event_attr` of a BPF output event: software, BPF_OUTPUT, raw samples, wake each. */
 export function bpfOutputAttr(): Uint8Array<ArrayBuffer> {
-  const attr = new Uint8Array(new ArrayBuffer(PERF_ATTR_SIZE));
+  const attr = perfEventAttr({
+    type: PERF_TYPE_SOFTWARE,
+    config: BigInt(PERF_COUNT_SW_BPF_OUTPUT),
+    samplePeriod: 1n,
+  });
   const view = new DataView(attr.buffer);
-  view.setUint32(0, PERF_TYPE_SOFTWARE, true); // type
-  view.setUint32(4, PERF_ATTR_SIZE, true); // size
-  view.setBigUint64(8, BigInt(PERF_COUNT_SW_BPF_OUTPUT), true); // config
-  view.setBigUint64(16, 1n, true); // sample_period
   view.setBigUint64(24, BigInt(PERF_SAMPLE_RAW), true); // sample_type
   view.setUint32(48, 1, true); // wakeup_events
   return attr;
-}
-
-/** Parses a kernel CPU list such as `0-3,5,7-8`. */
-export function parseCpuList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(",")) {
-    if (part === "") continue;
-    const [from, to] = part.split("-").map((s) => Number.parseInt(s, 10));
-    for (let cpu = from; cpu <= (to ?? from); cpu++) out.push(cpu);
-  }
-  return out;
 }
 
 /** One CPU's ring. */
@@ -116,17 +107,13 @@ class CpuRing {
     this.#copy = new Uint8Array(new ArrayBuffer(Math.min(dataSize, 1 << 16)));
   }
 
-  /** Consumes every complete record; returns how many bytes were read. */
-  drain(handler: PerfRecordHandler): number {
+  /** Consumes every complete record. */
+  drain(handler: PerfRecordHandler): void {
     const head = loadU64(this.base + BigInt(DATA_HEAD));
     const tail = loadU64(this.base + BigInt(DATA_TAIL));
     const available = Number(head - tail);
-    if (available <= 0) return 0;
-    if (this.#copy.length < available) {
-      let size = this.#copy.length;
-      while (size < available) size *= 2;
-      this.#copy = new Uint8Array(new ArrayBuffer(size));
-    }
+    if (available <= 0) return;
+    this.#copy = growCopyBuffer(this.#copy, available);
     // The data area is not mapped twice: copy [tail, head) in up to two pieces.
     const start = Number(tail % BigInt(this.dataSize));
     const first = Math.min(available, this.dataSize - start);
@@ -136,7 +123,6 @@ class CpuRing {
     }
     const consumed = parsePerfRecords(this.#copy.subarray(0, available), handler);
     storeU64(this.base + BigInt(DATA_TAIL), tail + BigInt(consumed));
-    return consumed;
   }
 
   close(): void {
@@ -148,16 +134,6 @@ class CpuRing {
     munmap(this.base, this.mapLength);
     closeFd(this.fd);
   }
-}
-
-/** Options of {@link PerfBuffer.open}. */
-export interface PerfBufferOptions {
-  /** Data pages per CPU, a power of two (default 1024, as upstream). */
-  readonly pages?: number;
-  /** Possible CPUs (default: from libbpf). */
-  readonly possibleCpus?: number;
-  /** Online CPUs (default: `/sys/devices/system/cpu/online`). */
-  readonly onlineCpus?: readonly number[];
 }
 
 /** The perf buffers of one PERF_EVENT_ARRAY map, one per online CPU. */
@@ -176,33 +152,22 @@ export class PerfBuffer {
     return this.#rings.map((r) => r.fd);
   }
 
-  /** Number of CPUs with a ring. */
-  get cpus(): number {
-    return this.#rings.length;
-  }
-
   /**
    * Opens a BPF output event on every online CPU, maps its ring and stores its fd in the map.
    * Throws (after releasing what it opened) when any step fails.
    */
-  static open(mapFd: number, options: PerfBufferOptions = {}): PerfBuffer {
-    const pages = options.pages ?? 1024;
-    if (pages <= 0 || (pages & (pages - 1)) !== 0) {
-      throw new Error(`perf buffer pages must be a power of two, got ${pages}`);
-    }
-    const possible = options.possibleCpus ?? libbpf().libbpf_num_possible_cpus();
-    const online = new Set(
-      options.onlineCpus ?? parseCpuList(readKernelTextFile("/sys/devices/system/cpu/online")),
-    );
+  static open(mapFd: number): PerfBuffer {
+    const possible = libbpf().libbpf_num_possible_cpus();
+    const online = new Set(onlineCpus());
     const page = pageSize();
-    const mapLength = (pages + 1) * page;
+    const mapLength = (PAGES + 1) * page;
     const attr = bpfOutputAttr();
     const rings: CpuRing[] = [];
     const buffer = new PerfBuffer(mapFd, rings);
     try {
       for (let cpu = 0; cpu < possible; cpu++) {
         if (!online.has(cpu)) continue;
-        const fd = perfEventOpen(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+        const fd = perfEventOpen(attr, cpu);
         let base: bigint;
         try {
           base = mmapShared(fd, mapLength, PROT_READ | PROT_WRITE, 0);
@@ -211,15 +176,15 @@ export class PerfBuffer {
           throw e;
         }
         const dataOffset = Number(loadU64(base + BigInt(DATA_OFFSET))) || page;
-        const dataSize = Number(loadU64(base + BigInt(DATA_SIZE))) || pages * page;
+        const dataSize = Number(loadU64(base + BigInt(DATA_SIZE))) || PAGES * page;
         const ring = new CpuRing(cpu, fd, base, mapLength, base + BigInt(dataOffset), dataSize);
         rings.push(ring);
         const key = new Uint8Array(new Uint32Array([cpu]).buffer);
         const value = new Uint8Array(new Uint32Array([fd]).buffer);
-        const rc = libbpf().bpf_map_update_elem(mapFd, key, value, 0n);
-        if (rc < 0) {
-          throw new Error(`storing the perf event of CPU ${cpu} in the map: errno ${-rc}`);
-        }
+        check(
+          `storing the perf event of CPU ${cpu} in the map`,
+          libbpf().bpf_map_update_elem(mapFd, key, value, 0n),
+        );
         ioctl(fd, PERF_EVENT_IOC_ENABLE);
       }
     } catch (e) {
@@ -229,11 +194,9 @@ export class PerfBuffer {
     return buffer;
   }
 
-  /** Consumes every CPU's records; returns the bytes read. */
-  drain(handler: PerfRecordHandler): number {
-    let bytes = 0;
-    for (const ring of this.#rings) bytes += ring.drain(handler);
-    return bytes;
+  /** Consumes every CPU's records. */
+  drain(handler: PerfRecordHandler): void {
+    for (const ring of this.#rings) ring.drain(handler);
   }
 
   /** Removes the events from the map, disables and unmaps them (idempotent). */

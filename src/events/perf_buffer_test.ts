@@ -1,7 +1,6 @@
 import { deepEqual, equal } from "#assert";
 import {
   bpfOutputAttr,
-  parseCpuList,
   parsePerfRecords,
   PERF_RECORD_LOST,
   PERF_RECORD_SAMPLE,
@@ -120,11 +119,4 @@ Deno.test("perf_event_attr of a BPF output event", () => {
   equal(view.getBigUint64(24, true), 1024n); // PERF_SAMPLE_RAW
   equal(view.getBigUint64(40, true), 0n); // flags: enabled, no inherit
   equal(view.getUint32(48, true), 1); // wakeup_events
-});
-
-Deno.test("CPU lists", () => {
-  deepEqual(parseCpuList("0-3\n"), [0, 1, 2, 3]);
-  deepEqual(parseCpuList("0,2-3,7"), [0, 2, 3, 7]);
-  deepEqual(parseCpuList("5"), [5]);
-  deepEqual(parseCpuList(""), []);
 });

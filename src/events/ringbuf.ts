@@ -10,6 +10,7 @@
  */
 
 import {
+  growCopyBuffer,
   loadU64,
   mmapShared,
   munmap,
@@ -25,7 +26,7 @@ export const RINGBUF_BUSY_BIT = 0x8000_0000;
 /** Bit 30 of a record's length: discarded by the program. */
 export const RINGBUF_DISCARD_BIT = 0x4000_0000;
 /** Size of a record header. */
-export const RINGBUF_HEADER_SIZE = 8;
+const RINGBUF_HEADER_SIZE = 8;
 
 /** Result of {@link parseRingbufRecords}. */
 export interface RingbufWalk {
@@ -115,11 +116,7 @@ export class RingBuffer {
     const producerPos = loadU64(this.#producerAddr);
     const available = Number(producerPos - consumerPos);
     if (available <= 0) return 0;
-    if (this.#copy.length < available) {
-      let size = this.#copy.length;
-      while (size < available) size *= 2;
-      this.#copy = new Uint8Array(new ArrayBuffer(size));
-    }
+    this.#copy = growCopyBuffer(this.#copy, available);
     const start = this.#dataAddr + BigInt(Number(consumerPos % BigInt(this.#size)));
     // Pass 1 finds the committed prefix from the headers; pass 2 copies it again so that every
     // payload is read after its header was seen committed (one memcpy may load out of order).

@@ -9,7 +9,7 @@
 import { Epoll } from "../../ffi/libc_events.ts";
 import type { MapSource } from "../maps/source.ts";
 import * as log from "../log.ts";
-import { PerfBuffer, type PerfBufferOptions } from "./perf_buffer.ts";
+import { PerfBuffer } from "./perf_buffer.ts";
 import { RingBuffer } from "./ringbuf.ts";
 
 /** Where the records of one event map go. */
@@ -28,13 +28,8 @@ export interface EventSink {
   lost?(count: number): void;
 }
 
-/** Options of {@link EventStreams.open}. */
-export interface EventStreamOptions {
-  /** Perf buffer settings (pages per CPU, CPU lists). */
-  readonly perf?: PerfBufferOptions;
-  /** Longest wait before the loop looks again, in milliseconds (default 1000). */
-  readonly waitMs?: number;
-}
+/** Longest wait before the loop looks again, in milliseconds. */
+const WAIT_MS = 1000;
 
 interface Stream {
   readonly sink: EventSink;
@@ -46,17 +41,13 @@ interface Stream {
 export class EventStreams {
   readonly #streams: Stream[];
   readonly #epoll: Epoll | undefined;
-  readonly #waitMs: number;
   #running: Promise<void> | undefined;
   #stopping = false;
   #closed = false;
-  /** Records delivered so far. */
-  records = 0;
 
-  private constructor(streams: Stream[], epoll: Epoll | undefined, waitMs: number) {
+  private constructor(streams: Stream[], epoll: Epoll | undefined) {
     this.#streams = streams;
     this.#epoll = epoll;
-    this.#waitMs = waitMs;
   }
 
   /** Number of maps consumed. */
@@ -68,11 +59,11 @@ export class EventStreams {
    * Opens every sink's buffers (perf events on each online CPU, the ring buffer mapping) and puts
    * their fds in one epoll set. Throws naming the config and map; nothing stays open then.
    */
-  static open(sinks: readonly EventSink[], options: EventStreamOptions = {}): EventStreams {
+  static open(sinks: readonly EventSink[]): EventStreams {
     const streams: Stream[] = [];
-    if (sinks.length === 0) return new EventStreams(streams, undefined, 0);
+    if (sinks.length === 0) return new EventStreams(streams, undefined);
     const epoll = new Epoll();
-    const result = new EventStreams(streams, epoll, options.waitMs ?? 1000);
+    const result = new EventStreams(streams, epoll);
     try {
       for (const sink of sinks) {
         const fd = sink.source.fd;
@@ -81,7 +72,7 @@ export class EventStreams {
         }
         try {
           if (sink.kind === "perf_event_array") {
-            const buffer = PerfBuffer.open(fd, options.perf);
+            const buffer = PerfBuffer.open(fd);
             let samples = 0;
             const handler = {
               sample: (raw: Uint8Array) => {
@@ -134,7 +125,6 @@ export class EventStreams {
         );
       }
     }
-    this.records += total;
     return total;
   }
 
@@ -144,7 +134,7 @@ export class EventStreams {
     const epoll = this.#epoll;
     this.#running = (async () => {
       while (!this.#stopping) {
-        const ready = await epoll.wait(this.#waitMs);
+        const ready = await epoll.wait(WAIT_MS);
         if (this.#stopping) break;
         if (ready !== 0) epoll.clearWake();
         this.drain();
