@@ -171,38 +171,27 @@ export class Exporter {
   }
 
   /**
-   * The perf_event_array and ring buffer maps to consume, with where their records go. Maps
-   * without a kernel fd (a replayed dump) have no stream and are left out.
+   * The perf_event_array and ring buffer maps to consume, with where their records go. For
+   * configs loaded in the kernel only: a replayed dump has no event maps (the command opens no
+   * streams then). Throws when a config has no such map.
    */
   eventSinks(): EventSink[] {
     const sinks: EventSink[] = [];
-    const sourceOf = (l: LoadedConfig, name: string) => {
-      try {
-        const source = l.mapSource(name);
-        return source.fd === undefined ? undefined : source;
-      } catch {
-        return undefined;
-      }
-    };
     for (const { loaded, counter } of this.#perfCounters) {
-      const source = sourceOf(loaded, counter.config.name);
-      if (!source) continue;
       sinks.push({
         config: loaded.config.name,
         kind: "perf_event_array",
-        source,
+        source: loaded.mapSource(counter.config.name),
         begin: () => counter.tick(),
         record: (raw) => counter.record(raw),
         lost: (count) => counter.lost(count),
       });
     }
     for (const { loaded, sink } of this.#spans) {
-      const source = sourceOf(loaded, sink.config.ringbuf);
-      if (!source) continue;
       sinks.push({
         config: loaded.config.name,
         kind: "ringbuf",
-        source,
+        source: loaded.mapSource(sink.config.ringbuf),
         begin: () => sink.begin(),
         record: (raw) => sink.record(raw),
       });

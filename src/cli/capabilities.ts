@@ -8,7 +8,7 @@ import { setCapabilitiesOnAllThreads } from "../../ffi/capabilities.ts";
 import { readKernelTextFile } from "../../ffi/libc.ts";
 
 /** Capability numbers by name (linux/capability.h), without the `cap_` prefix. */
-export const CAPABILITY_NUMBERS: ReadonlyMap<string, number> = new Map(
+const CAPABILITY_NUMBERS: ReadonlyMap<string, number> = new Map(
   [
     "chown",
     "dac_override",
@@ -92,7 +92,7 @@ export function capabilityNames(set: bigint): string {
 }
 
 /** The calling thread's permitted set (`CapPrm` of /proc/thread-self/status). */
-export function permittedCapabilities(): bigint {
+function permittedCapabilities(): bigint {
   const status = readKernelTextFile("/proc/thread-self/status");
   const match = /^CapPrm:\s*([0-9a-f]+)$/m.exec(status);
   if (!match) throw new Error("no CapPrm line in /proc/thread-self/status");

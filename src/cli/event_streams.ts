@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { MapInfo } from "../config/check_maps.ts";
 import type { Config } from "../config/types.ts";
 import { EventStreams } from "../events/streams.ts";
 import { MapType } from "../maps/source.ts";
@@ -61,20 +62,17 @@ export async function closeEventStreams(
   if (spans) await spans.shutdown();
 }
 
-/** Map facts as `checkConfigMaps` takes them. */
-type MapFacts = { type: number; keySize: number; valueSize: number };
-
 /**
  * The event maps a config reads (perf_event_array counters, span ring buffers) as map facts, for
  * checking a config against a `/maps` dump, which records no event maps.
  */
-export function eventMapsOf(config: Config): [string, MapFacts][] {
-  const perf: MapFacts = { type: MapType.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4 };
-  const ring: MapFacts = { type: MapType.RINGBUF, keySize: 0, valueSize: 0 };
+export function eventMapsOf(config: Config): [string, MapInfo][] {
+  const perf: MapInfo = { type: MapType.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4 };
+  const ring: MapInfo = { type: MapType.RINGBUF, keySize: 0, valueSize: 0 };
   return [
     ...config.counters.filter((c) => c.perfEventArray).map((
       c,
-    ): [string, MapFacts] => [c.name, perf]),
-    ...config.spans.map((s): [string, MapFacts] => [s.ringbuf, ring]),
+    ): [string, MapInfo] => [c.name, perf]),
+    ...config.spans.map((s): [string, MapInfo] => [s.ringbuf, ring]),
   ];
 }

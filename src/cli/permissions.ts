@@ -7,7 +7,7 @@
  */
 
 /** The permissions revoked after start-up. */
-export const REVOKED_AFTER_STARTUP: readonly Deno.PermissionDescriptor[] = [
+const REVOKED_AFTER_STARTUP: readonly Deno.PermissionDescriptor[] = [
   { name: "read" },
   { name: "env" },
 ];
@@ -21,4 +21,13 @@ export function revokeStartupPermissions(): string[] {
     revoked.push(descriptor.name);
   }
   return revoked;
+}
+
+/**
+ * Reads an environment variable only when `--allow-env` grants it (no prompt, no throw); unset,
+ * empty and ungranted are all undefined.
+ */
+export function envIfGranted(variable: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
+  return Deno.env.get(variable) || undefined;
 }

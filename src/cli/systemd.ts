@@ -5,12 +5,7 @@
  */
 
 import { sendUnixDatagram } from "../../ffi/libc_socket.ts";
-
-/** Reads an environment variable only when `--allow-env` grants it (no prompt, no throw). */
-function envIfGranted(variable: string): string | undefined {
-  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
-  return Deno.env.get(variable) || undefined;
-}
+import { envIfGranted } from "./permissions.ts";
 
 let socketPath: string | undefined | null = null;
 

@@ -14,6 +14,8 @@
  */
 
 import bcrypt from "bcryptjs";
+import { bytesToHex } from "../decoders/hex.ts";
+import { type Handler, plainTextResponse } from "./handler.ts";
 
 /** How long a successful bcrypt verification is remembered after its last use. */
 export const AUTH_CACHE_TTL_MS = 120_000;
@@ -43,10 +45,6 @@ const encoder = new TextEncoder();
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -146,7 +144,7 @@ export class BasicAuth {
       if (same) hash = u.hash;
       known ||= same;
     }
-    const key = hex(
+    const key = bytesToHex(
       await sha256(encoder.encode(`${credentials.user}\0${hash}\0${credentials.password}`)),
     );
     const now = this.#now();
@@ -188,8 +186,6 @@ export class BasicAuth {
   }
 }
 
-type Handler = (req: Request) => Promise<Response>;
-
 /** What {@link protectHandler} puts in front of the handler. */
 export interface ProtectOptions {
   /** Basic auth; absent: no authentication. */
@@ -211,12 +207,7 @@ export function protectHandler(handler: Handler, options: ProtectOptions): Handl
     return res;
   };
   const refuse = (status: number, text: string, extra: Record<string, string>) =>
-    decorate(
-      new Response(text + "\n", {
-        status,
-        headers: { "content-type": "text/plain; charset=utf-8", ...extra },
-      }),
-    );
+    decorate(plainTextResponse(status, text, extra));
   return async (req) => {
     if (auth) {
       const verdict = await auth.check(req.headers.get("authorization"));

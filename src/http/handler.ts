@@ -20,6 +20,10 @@ import {
 import { openMetricsByteChunks } from "../exposition/openmetrics.ts";
 import { protobufByteChunks } from "../exposition/protobuf_bytes.ts";
 import { textByteChunks } from "../exposition/text_bytes.ts";
+import { withTimeout } from "./timeout.ts";
+
+/** A request handler: what {@link createHandler} builds and the servers mount. */
+export type Handler = (req: Request) => Promise<Response>;
 
 /** What {@link createHandler} needs to serve requests. */
 export interface HandlerOptions {
@@ -66,31 +70,27 @@ async function gatherWithin(
 ): Promise<MetricFamily[] | "timeout"> {
   if (budgetMs === undefined) return await gather();
   const started = performance.now();
-  const pending = gather();
-  pending.catch(() => {}); // failing after the timeout was answered is not an unhandled rejection
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), budgetMs);
-  });
-  try {
-    const result = await Promise.race([pending, expired]);
-    // A collection that blocked the event loop past the budget is late all the same.
-    return performance.now() - started > budgetMs ? "timeout" : result;
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await withTimeout(gather(), budgetMs);
+  // A collection that blocked the event loop past the budget is late all the same.
+  return performance.now() - started > budgetMs ? "timeout" : result;
 }
 
 const PLAIN = "text/plain; charset=utf-8";
 const HTML = "text/html; charset=utf-8";
 const ALLOW = "GET, HEAD";
 
+/** A plain-text response: `message` and a newline, with `headers` added. */
+export function plainTextResponse(
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return new Response(message + "\n", { status, headers: { "content-type": PLAIN, ...headers } });
+}
+
 /** A plain-text error response shaped like Go's `http.Error`. */
 function httpError(status: number, message: string, extra?: Record<string, string>): Response {
-  return new Response(message + "\n", {
-    status,
-    headers: { "content-type": PLAIN, "x-content-type-options": "nosniff", ...extra },
-  });
+  return plainTextResponse(status, message, { "x-content-type-options": "nosniff", ...extra });
 }
 
 function errorText(err: unknown): string {
@@ -168,7 +168,7 @@ function streamChunks(
  * res.status; // 200
  * ```
  */
-export function createHandler(opts: HandlerOptions): (req: Request) => Promise<Response> {
+export function createHandler(opts: HandlerOptions): Handler {
   const { telemetryPath, gather, maps } = opts;
   const landing = landingPage(opts);
 

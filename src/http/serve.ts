@@ -10,9 +10,9 @@
  * / `minVersion` for TLS, and `headersTimeout` / `requestTimeout` / `maxHeaderSize` for hostile
  * clients. The handler stays a pure `Request -> Response` function; {@link serve} adapts it.
  *
- * The limits below bound what one client can hold: every connection either completes a request
- * head within {@link HEADERS_TIMEOUT_MS} or is cut off, and at most {@link MAX_CONNECTIONS} are
- * open at once.
+ * The limits ({@link DEFAULT_HTTP_LIMITS}) bound what one client can hold: every connection either
+ * completes a request head within `headersTimeoutMs` or is cut off, and at most `maxConnections`
+ * are open at once.
  * @module
  */
 
@@ -23,63 +23,52 @@ import {
 } from "#node-http";
 import { createServer as createHttpsServer } from "#node-https";
 import type { ListenAddress } from "../cli/flags.ts";
+import type { Handler } from "./handler.ts";
 import type { ClientAuthType, TlsServerSettings, TlsVersion } from "./web_config.ts";
 
-/** Longest request head (request line and headers) accepted, in bytes; longer gets 431. */
-export const MAX_HEADER_BYTES = 16 * 1024;
-/** Most request headers accepted; more gets 431. */
-export const MAX_HEADER_COUNT = 100;
-/**
- * Time a client has to send a complete request head, counted from the connection's start (or from
- * the first byte of a later request on a kept-alive connection). A client that sends nothing, or
- * trickles its headers (slowloris), gets 408 and is disconnected.
- */
-export const HEADERS_TIMEOUT_MS = 10_000;
-/** Time a client has to send a whole request (head and any body). */
-export const REQUEST_TIMEOUT_MS = 15_000;
-/**
- * Time an idle kept-alive connection stays open between requests: longer than the usual scrape
- * intervals (15 s to 1 m), so a scraper reuses its connection (and its TLS session).
- */
-export const KEEP_ALIVE_TIMEOUT_MS = 90_000;
-/** Time a TLS client has to complete its handshake. */
-export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-/** How often open connections are checked against the timeouts: the precision of a cut-off. */
-export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-/** Most connections open at once; one more is closed as soon as it is accepted. */
-export const MAX_CONNECTIONS = 4_096;
-
-/** The limits a server applies to its clients; {@link DEFAULT_HTTP_LIMITS} are the constants. */
+/** The limits a server applies to its clients; {@link DEFAULT_HTTP_LIMITS} are the exporter's. */
 export interface HttpLimits {
-  /** See {@link MAX_HEADER_BYTES}. */
+  /** Longest request head (request line and headers) accepted, in bytes; longer gets 431. */
   readonly maxHeaderBytes: number;
-  /** See {@link MAX_HEADER_COUNT}. */
+  /** Most request headers accepted; more gets 431. */
   readonly maxHeaderCount: number;
-  /** See {@link HEADERS_TIMEOUT_MS}. */
+  /**
+   * Time a client has to send a complete request head, counted from the connection's start (or
+   * from the first byte of a later request on a kept-alive connection). A client that sends
+   * nothing, or trickles its headers (slowloris), gets 408 and is disconnected.
+   */
   readonly headersTimeoutMs: number;
-  /** See {@link REQUEST_TIMEOUT_MS}. */
+  /** Time a client has to send a whole request (head and any body). */
   readonly requestTimeoutMs: number;
-  /** See {@link KEEP_ALIVE_TIMEOUT_MS}. */
+  /**
+   * Time an idle kept-alive connection stays open between requests: longer than the usual scrape
+   * intervals (15 s to 1 m), so a scraper reuses its connection (and its TLS session).
+   */
   readonly keepAliveTimeoutMs: number;
-  /** See {@link TLS_HANDSHAKE_TIMEOUT_MS}. */
+  /** Time a TLS client has to complete its handshake. */
   readonly handshakeTimeoutMs: number;
-  /** See {@link TIMEOUT_CHECK_INTERVAL_MS}. */
+  /** How often open connections are checked against the timeouts: the precision of a cut-off. */
   readonly checkIntervalMs: number;
-  /** See {@link MAX_CONNECTIONS}. */
+  /** Most connections open at once; one more is closed as soon as it is accepted. */
   readonly maxConnections: number;
 }
 
 /** The limits the exporter serves with. */
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  maxHeaderBytes: MAX_HEADER_BYTES,
-  maxHeaderCount: MAX_HEADER_COUNT,
-  headersTimeoutMs: HEADERS_TIMEOUT_MS,
-  requestTimeoutMs: REQUEST_TIMEOUT_MS,
-  keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
-  handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
-  checkIntervalMs: TIMEOUT_CHECK_INTERVAL_MS,
-  maxConnections: MAX_CONNECTIONS,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 90_000,
+  handshakeTimeoutMs: 10_000,
+  checkIntervalMs: 1_000,
+  maxConnections: 4_096,
 };
+
+/** {@link DEFAULT_HTTP_LIMITS}' `headersTimeoutMs`. */
+export const HEADERS_TIMEOUT_MS = DEFAULT_HTTP_LIMITS.headersTimeoutMs;
+/** {@link DEFAULT_HTTP_LIMITS}' `checkIntervalMs`. */
+export const TIMEOUT_CHECK_INTERVAL_MS = DEFAULT_HTTP_LIMITS.checkIntervalMs;
 
 /** How {@link serve} serves. */
 export interface ServeOptions {
@@ -100,8 +89,6 @@ export interface RunningServer {
   /** Stops accepting, closes open connections, and resolves once the server has stopped. */
   shutdown(): Promise<void>;
 }
-
-type Handler = (req: Request) => Promise<Response>;
 
 /** The parts of a Node TLS socket the client certificate policy reads. */
 interface PeerSocket {
@@ -288,10 +275,6 @@ export function serve(
       handshakeTimeout: limits.handshakeTimeoutMs,
     }, onRequest)
     : createHttpServer(common, onRequest);
-  // Set as properties too: they are the documented knobs after construction.
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // One more than allowed is kept, so that too many headers are seen (and refused), not dropped.
   server.maxHeadersCount = limits.maxHeaderCount + 1;
 

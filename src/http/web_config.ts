@@ -73,20 +73,27 @@ export const CONFIGURABLE_HEADERS: Readonly<Record<string, readonly string[] | u
 /** A bcrypt hash as `htpasswd -nB` or Go's bcrypt writes it: `$2a$`, `$2b$` or `$2y$`, cost 4-31. */
 const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
-/** `tls_server_config` after parsing: file paths resolved, not yet read. */
-export interface TlsServerSpec {
-  /** Where the server certificate comes from: a file, or PEM text written inline (`cert`). */
-  readonly cert: PemSource;
-  /** Where the server key comes from: a file, or PEM text written inline (`key`). */
-  readonly key: PemSource;
-  /** CA bundle that client certificates are verified against, if any. */
-  readonly clientCa?: PemSource;
+/**
+ * The TLS settings other than PEM material, shared by {@link TlsServerSpec} and
+ * {@link TlsServerSettings}.
+ */
+export interface TlsPolicy {
   /** The client certificate policy. */
   readonly clientAuth: ClientAuthType;
   /** Oldest TLS version accepted. */
   readonly minVersion: TlsVersion;
   /** Newest TLS version accepted. */
   readonly maxVersion: TlsVersion;
+}
+
+/** `tls_server_config` after parsing: file paths resolved, not yet read. */
+export interface TlsServerSpec extends TlsPolicy {
+  /** Where the server certificate comes from: a file, or PEM text written inline (`cert`). */
+  readonly cert: PemSource;
+  /** Where the server key comes from: a file, or PEM text written inline (`key`). */
+  readonly key: PemSource;
+  /** CA bundle that client certificates are verified against, if any. */
+  readonly clientCa?: PemSource;
 }
 
 /** PEM material named by a web config: a file to read, or the text itself. */
@@ -116,19 +123,13 @@ export interface WebConfigSpec {
 }
 
 /** TLS settings with their PEM material read. */
-export interface TlsServerSettings {
+export interface TlsServerSettings extends TlsPolicy {
   /** Server certificate chain (PEM). */
   readonly cert: string;
   /** Server private key (PEM). */
   readonly key: string;
   /** CA bundle for client certificates (PEM), if any. */
   readonly clientCa?: string;
-  /** The client certificate policy. */
-  readonly clientAuth: ClientAuthType;
-  /** Oldest TLS version accepted. */
-  readonly minVersion: TlsVersion;
-  /** Newest TLS version accepted. */
-  readonly maxVersion: TlsVersion;
 }
 
 /** A web config ready to serve with: the spec plus the TLS material read from disk. */

@@ -36,7 +36,7 @@ export interface HostTable {
 }
 
 /** An empty table. */
-export function emptyHostTable(): HostTable {
+function emptyHostTable(): HostTable {
   return { symbols: {}, nearest: {}, devices: {}, interfaces: {}, cgroups: {} };
 }
 

@@ -27,6 +27,8 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace";
+import { envIfGranted } from "../cli/permissions.ts";
+import { withTimeout } from "../http/timeout.ts";
 import * as log from "../log.ts";
 import type { SpanData, SpanTarget } from "./spans.ts";
 
@@ -58,10 +60,7 @@ export type EnvReader = (name: OtelVariable) => string | undefined;
 
 /** Reads a variable only when `--allow-env` grants it (an ungranted one counts as unset). */
 export function grantedEnv(name: string): string | undefined {
-  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-    return undefined;
-  }
-  return Deno.env.get(name)?.trim() || undefined;
+  return envIfGranted(name)?.trim() || undefined;
 }
 
 /** The variables of {@link OTEL_ENV_VARIABLES} that `--allow-env` does not grant. */
@@ -379,36 +378,25 @@ export class SpanPipeline implements SpanTarget {
     this.exported++;
   }
 
-  /** Exports every queued span now. */
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.#processors.map((p) => p.forceFlush()));
-  }
-
   /** Flushes pending spans and stops (bounded by the export timeout). */
   async shutdown(): Promise<void> {
     if (this.#processors.length === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#shutdownTimeoutMs);
-    });
     try {
-      const outcome = await Promise.race([
-        Promise.all(this.#processors.map((p) => p.shutdown())).then(() => "done" as const),
-        timeout,
-      ]);
+      const outcome = await withTimeout(
+        Promise.all(this.#processors.map((p) => p.shutdown())),
+        this.#shutdownTimeoutMs,
+      );
       if (outcome === "timeout") {
         log.warn(`tracing: pending spans not exported within ${this.#shutdownTimeoutMs} ms`);
       }
     } catch (e) {
       log.warn(`tracing: flushing spans: ${(e as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
 
 /** An ended, sampled INTERNAL span with status unset, as the SDK's exporters take it. */
-export function toReadableSpan(span: SpanData, resource: Resource): ReadableSpan {
+function toReadableSpan(span: SpanData, resource: Resource): ReadableSpan {
   const context = { traceId: span.traceId, spanId: span.spanId, traceFlags: TraceFlags.SAMPLED };
   return {
     name: span.name,

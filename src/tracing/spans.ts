@@ -14,6 +14,7 @@
 
 import type { SpanConfig } from "../config/types.ts";
 import { DecodeError, type DecoderEnv } from "../decoders/decoder.ts";
+import { bytesToHex } from "../decoders/hex.ts";
 import { KeyDecoder } from "../decoders/key_decoder.ts";
 import type { DecodeErrorCounter } from "../metrics/counters.ts";
 
@@ -64,7 +65,7 @@ export function randomSpanId(): string {
   let id = ZERO_SPAN_ID;
   while (id === ZERO_SPAN_ID) {
     crypto.getRandomValues(bytes);
-    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    id = bytesToHex(bytes);
   }
   return id;
 }
@@ -98,11 +99,6 @@ export class SpanDecoder {
     this.#defaultName = config.name || config.ringbuf;
     this.#configName = configName;
     this.#randomId = randomId;
-  }
-
-  /** Bytes of a record the labels cover. */
-  get recordSize(): number {
-    return this.#decoder.keySize;
   }
 
   /**
