@@ -62,25 +62,27 @@ $(DENO): tools/package.json tools/package-lock.json
 	$(DENO) install --frozen --entrypoint main.ts >/dev/null
 	touch $@
 
-run: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
+run: deps kernel-fs examples .deno-cache-stamp
 	$(DENO) run --frozen $(RUN_PERMISSIONS) main.ts \
 	  --config.dir=$(CONFIG_DIR) --config.names=$(CONFIG_NAMES) \
 	  --web.listen-address=$(LISTEN) $(EXPORTER_FLAGS)
 
-# BPF objects the integration tests use besides the examples.
+# BPF objects the integration tests and the benchmarks use besides the examples, compiled like
+# them (examples/Makefile.inc).
 TEST_BPF_OBJECTS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard tests/fixtures/bpf/*.bpf.c))
 TEST_BPF_HEADERS := $(wildcard tests/fixtures/bpf/*.h)
-tests/fixtures/bpf/%.bpf.o: tests/fixtures/bpf/%.bpf.c $(BPF_HEADERS) $(TEST_BPF_HEADERS)
-	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
-	$(BPF_STRIP) -g $@
+BENCH_BPF_OBJECTS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard bench/fixtures/*.bpf.c))
+$(TEST_BPF_OBJECTS) $(BENCH_BPF_OBJECTS): %.bpf.o: %.bpf.c $(BPF_HEADERS)
+	$(BPF_COMPILE)
+$(TEST_BPF_OBJECTS): $(TEST_BPF_HEADERS)
 
-test: deps kernel-fs examples $(TEST_BPF_OBJECTS) $(MARK_LIB) .deno-cache-stamp
+test: deps kernel-fs examples $(TEST_BPF_OBJECTS) .deno-cache-stamp
 	$(DENO) test --frozen --allow-all --unstable-net src/ ffi/ tests/
 
 # Every bundled example must load and attach here, strictly.
 EXAMPLES_NEEDING_FEATURES = $(shell sed -n 's/^\([a-z0-9_]*\) .*/\1/p' examples/needs-kernel-features.txt)
 EXAMPLE_NAMES = $(filter-out $(EXAMPLES_NEEDING_FEATURES),$(patsubst examples/%.yaml,%,$(wildcard examples/*.yaml)))
-check-examples: deps kernel-fs examples $(MARK_LIB) .deno-cache-stamp
+check-examples: deps kernel-fs examples .deno-cache-stamp
 	@for n in $(EXAMPLE_NAMES); do \
 	  $(DENO) run --frozen --allow-ffi=$(FFI_PATHS) --allow-read=examples --allow-env=LOG_TOKENS,LOG_STREAM \
 	    main.ts --config.dir=examples --config.names=$$n --config.check --config.strict || exit 1; \
@@ -116,18 +118,15 @@ fmt: deno-deps
 clean: clean-examples
 	rm -f ebpf_exporter
 	rm -f $(MARK_LIB)
-	rm -f $(TEST_BPF_OBJECTS)
+	rm -f $(TEST_BPF_OBJECTS) $(BENCH_BPF_OBJECTS)
 	rm -f .deno-cache-stamp
 
 # Scrape and probe cost benchmarks (bench/README.md): `make bench`, or `make bench BENCH_FLAGS=--full`
 # for the scrape benchmark's 1M series.
 BENCH_FLAGS ?=
 .PHONY: bench
-bench/fixtures/%.bpf.o: bench/fixtures/%.bpf.c $(BPF_HEADERS)
-	$(BPF_CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) $(BPF_SYS_INCLUDES) -c $< -o $@
-	$(BPF_STRIP) -g $@
-bench: deps .deno-cache-stamp bench/fixtures/scrape_bench.bpf.o bench/fixtures/scrape_bench_percpu.bpf.o \
-		bench/fixtures/probe_cost.bpf.o
+# kernel-fs: probe_cost attaches a classic tracepoint.
+bench: deps kernel-fs .deno-cache-stamp $(BENCH_BPF_OBJECTS)
 	$(DENO) run --frozen -A bench/scrape.ts $(BENCH_FLAGS)
 	$(DENO) run --frozen -A bench/probe_cost.ts
 

@@ -18,7 +18,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { ffiPaths } from "../tests/helpers/exporter_process.ts";
+import { libbpf } from "../ffi/libbpf.ts";
+import { openLibrary } from "../ffi/library_paths.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OBJECT = `${ROOT}bench/fixtures/probe_cost.bpf.o`;
@@ -71,24 +72,15 @@ const CALLS = Number(flags.calls);
 const UPROBE_CALLS = Math.max(1, Math.floor(CALLS / 10));
 const RUNS = Number(flags.runs);
 
-const [LIBBPF_PATH] = ffiPaths();
-const bpf = Deno.dlopen(LIBBPF_PATH, {
-  bpf_object__open_file: { parameters: ["buffer", "pointer"], result: "pointer" },
-  bpf_object__load: { parameters: ["pointer"], result: "i32" },
-  bpf_object__close: { parameters: ["pointer"], result: "void" },
-  bpf_object__find_program_by_name: { parameters: ["pointer", "buffer"], result: "pointer" },
-  bpf_object__find_map_by_name: { parameters: ["pointer", "buffer"], result: "pointer" },
-  bpf_map__fd: { parameters: ["pointer"], result: "i32" },
-  bpf_map_lookup_elem: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  bpf_program__attach: { parameters: ["pointer"], result: "pointer" },
-  /** struct bpf_link *bpf_program__attach_uprobe_opts(prog, pid, binary_path, func_offset, opts) */
-  bpf_program__attach_uprobe_opts: {
-    parameters: ["pointer", "i32", "buffer", "usize", "buffer"],
-    result: "pointer",
-  },
-  bpf_link__destroy: { parameters: ["pointer"], result: "i32" },
-  libbpf_get_error: { parameters: ["pointer"], result: "i64" },
-}).symbols;
+/** libbpf: the exporter's binding (ffi/libbpf.ts), plus the lookups by name it does not bind. */
+const bpf = {
+  ...libbpf(),
+  ...openLibrary("libbpf", {
+    bpf_object__find_program_by_name: { parameters: ["pointer", "buffer"], result: "pointer" },
+    bpf_object__find_map_by_name: { parameters: ["pointer", "buffer"], result: "pointer" },
+    libbpf_get_error: { parameters: ["pointer"], result: "i64" },
+  }).library.symbols,
+};
 
 const cstr = (s: string) => new TextEncoder().encode(s + "\0");
 

@@ -15,7 +15,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { DENO, ffiPaths, freePort, permissionFlags } from "../tests/helpers/exporter_process.ts";
+import { check, libbpf } from "../ffi/libbpf.ts";
+import { ENOENT, libc } from "../ffi/libc.ts";
+import { openLibrary } from "../ffi/library_paths.ts";
+import { ExporterProcess } from "../tests/helpers/exporter_process.ts";
 import { possibleCpus } from "../tests/helpers/host.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -56,14 +59,11 @@ const PERCPU_COUNTER_MAP = {
 };
 type MapSpec = typeof COUNTER_MAP;
 
-const ENOENT = 2;
-
 // ---------------------------------------------------------------------------------------------
 // The bench process's own FFI (it runs with -A; the exporter under test does not).
 
-const [LIBBPF_PATH, LIBC_PATH] = ffiPaths();
-
-const bpf = Deno.dlopen(LIBBPF_PATH, {
+/** The libbpf calls ffi/libbpf.ts does not bind (the exporter never writes nor deletes). */
+const { library: bpfExtra, path: LIBBPF_PATH } = openLibrary("libbpf", {
   /** int bpf_map_get_fd_by_id(__u32 id) */
   bpf_map_get_fd_by_id: { parameters: ["u32"], result: "i32" },
   /** int bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count, const struct bpf_map_batch_opts *opts) */
@@ -73,28 +73,8 @@ const bpf = Deno.dlopen(LIBBPF_PATH, {
   },
   /** int bpf_map_delete_batch(int fd, const void *keys, __u32 *count, const struct bpf_map_batch_opts *opts) */
   bpf_map_delete_batch: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
-  /** int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, __u32 *count, const struct bpf_map_batch_opts *opts) */
-  bpf_map_lookup_batch: {
-    parameters: ["i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
-    result: "i32",
-  },
-}).symbols;
-
-const libc = Deno.dlopen(LIBC_PATH, {
-  /** int close(int fd) */
-  close: { parameters: ["i32"], result: "i32" },
-  /** char *strerror(int errnum) */
-  strerror: { parameters: ["i32"], result: "pointer" },
-}).symbols;
-
-function strerror(code: number): string {
-  const p = libc.strerror(code);
-  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
-}
-
-function checkRc(op: string, rc: number): void {
-  if (rc < 0) throw new Error(`${op}: ${strerror(-rc)} (errno ${-rc})`);
-}
+});
+const bpf = bpfExtra.symbols;
 
 /** struct bpf_map_batch_opts { __u64 sz; __u64 elem_flags; __u64 flags; } */
 const batchOpts = new BigUint64Array([24n, 0n, 0n]);
@@ -128,8 +108,7 @@ class BenchMap {
         `${spec.name}: key ${map.bytes_key} B / ${map.max_entries} entries, expected ${spec.keySize} B / ${spec.maxEntries}`,
       );
     }
-    const fd = bpf.bpf_map_get_fd_by_id(map.id);
-    checkRc(`bpf_map_get_fd_by_id(${map.id})`, fd);
+    const fd = check(`bpf_map_get_fd_by_id(${map.id})`, bpf.bpf_map_get_fd_by_id(map.id));
     return new BenchMap(spec, map.id, fd);
   }
 
@@ -146,7 +125,7 @@ class BenchMap {
         n,
         batchOpts,
       );
-      checkRc(`bpf_map_update_batch ${this.spec.name}`, rc);
+      check(`bpf_map_update_batch ${this.spec.name}`, rc);
       done += n[0];
     }
     return performance.now() - t0;
@@ -163,7 +142,7 @@ class BenchMap {
         n,
         batchOpts,
       );
-      checkRc(`bpf_map_delete_batch ${this.spec.name}`, rc);
+      check(`bpf_map_delete_batch ${this.spec.name}`, rc);
       done += n[0];
     }
   }
@@ -183,7 +162,7 @@ class BenchMap {
     const t0 = performance.now();
     for (;;) {
       n[0] = batch;
-      const rc = bpf.bpf_map_lookup_batch(
+      const rc = libbpf().bpf_map_lookup_batch(
         this.fd,
         first ? null : tokenIn,
         tokenOut,
@@ -192,7 +171,7 @@ class BenchMap {
         n,
         batchOpts,
       );
-      if (rc < 0 && rc !== -ENOENT) checkRc(`bpf_map_lookup_batch ${this.spec.name}`, rc);
+      if (rc !== -ENOENT) check(`bpf_map_lookup_batch ${this.spec.name}`, rc);
       total += n[0]; // the last call returns -ENOENT together with a valid partial count
       if (rc === -ENOENT) break;
       first = false;
@@ -202,7 +181,7 @@ class BenchMap {
   }
 
   close(): void {
-    libc.close(this.fd);
+    libc().close(this.fd);
   }
 }
 
@@ -324,108 +303,36 @@ function clockTicks(): number {
   return out.success && n > 0 ? n : 100;
 }
 
-/** The exporter, started like `ExporterProcess` in the tests but with its pid at hand. */
-class Exporter {
-  #stderr = "";
-  #reader: Promise<void>;
+/** utime + stime of the whole process `pid` (every thread), in ms. */
+function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // fields after "(comm)": state is field 3, utime field 14, stime field 15
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK;
+}
 
-  /** Milliseconds from spawning the process to its first answer on `/`. */
-  startMs = 0;
+/** VmRSS and VmHWM (peak) of process `pid` in MiB. */
+function memory(pid: number): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1]);
+  return { rss: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+}
 
-  private constructor(readonly child: Deno.ChildProcess, readonly url: string) {
-    this.#reader = (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of child.stderr) this.#stderr += decoder.decode(chunk);
-    })();
-  }
-
-  static async start(config: string, denoFlags: string[] = []): Promise<Exporter> {
-    const listen = `127.0.0.1:${freePort()}`;
-    const spawned = performance.now();
-    const child = new Deno.Command(DENO, {
-      args: [
-        "run",
-        ...permissionFlags(CONFIG_DIR, listen),
-        ...denoFlags,
-        "main.ts",
-        `--config.dir=${CONFIG_DIR}`,
-        `--config.names=${config}`,
-        `--web.listen-address=${listen}`,
-      ],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const exporter = new Exporter(child, `http://${listen}`);
-    let exited = false;
-    child.status.then(() => exited = true);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (exited) {
-        await exporter.#reader;
-        throw new Error(`exporter exited during start-up:\n${exporter.#stderr}`);
-      }
-      try {
-        const res = await fetch(`${exporter.url}/`);
-        await res.body?.cancel();
-        if (res.ok) {
-          exporter.startMs = performance.now() - spawned;
-          return exporter;
-        }
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await exporter.stop();
-    throw new Error(`exporter did not answer within 30 s:\n${exporter.#stderr}`);
-  }
-
-  get pid(): number {
-    return this.child.pid;
-  }
-
-  /** utime + stime of the whole process (every thread), in ms. */
-  cpuMs(): number {
-    const stat = Deno.readTextFileSync(`/proc/${this.pid}/stat`);
-    // fields after "(comm)": state is field 3, utime field 14, stime field 15
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK;
-  }
-
-  /** VmRSS and VmHWM (peak) in MiB. */
-  memory(): { rss: number; peak: number } {
-    const status = Deno.readTextFileSync(`/proc/${this.pid}/status`);
-    const kib = (field: string) =>
-      Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1]);
-    return { rss: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
-  }
-
-  /** One GET of /metrics: wall time until the last byte, CPU time spent by the exporter, body. */
-  async scrape(): Promise<{ ms: number; cpuMs: number; body: Uint8Array }> {
-    const cpu0 = this.cpuMs();
-    const t0 = performance.now();
-    const res = await fetch(`${this.url}/metrics`, { headers: { "accept-encoding": "identity" } });
-    const body = new Uint8Array(await res.arrayBuffer());
-    const ms = performance.now() - t0;
-    if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${new TextDecoder().decode(body)}`);
-    return { ms, cpuMs: this.cpuMs() - cpu0, body };
-  }
-
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  async stop(): Promise<void> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    await this.child.status;
-    await this.#reader;
-  }
+/** One GET of /metrics: wall time until the last byte, CPU time spent by the exporter, body. */
+async function timedScrape(
+  exporter: ExporterProcess,
+): Promise<{ ms: number; cpuMs: number; body: Uint8Array }> {
+  const pid = exporter.child.pid;
+  const cpu0 = cpuMs(pid);
+  const t0 = performance.now();
+  const res = await fetch(`${exporter.url}/metrics`, {
+    headers: { "accept-encoding": "identity" },
+  });
+  const body = new Uint8Array(await res.arrayBuffer());
+  const ms = performance.now() - t0;
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${new TextDecoder().decode(body)}`);
+  return { ms, cpuMs: cpuMs(pid) - cpu0, body };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,14 +387,19 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
   const profDir = `${ROOT}bench/profiles`;
   if (cpuProf) Deno.mkdirSync(profDir, { recursive: true });
   const profName = `${workload.label.replaceAll(" ", "_")}.cpuprofile`;
-  const exporter = await Exporter.start(
-    workload.config,
-    cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profName}`] : [],
-  );
-  const idle = exporter.memory().rss;
+  // Started as the tests start it (scoped permissions), polled every 5 ms for the start-up time.
+  const exporter = await ExporterProcess.start(workload.config, {
+    configDir: CONFIG_DIR,
+    denoFlags: cpuProf
+      ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profName}`]
+      : [],
+    pollMs: 5,
+  });
+  const pid = exporter.child.pid;
+  const idle = memory(pid).rss;
   let map: BenchMap | undefined;
   try {
-    map = await BenchMap.open(workload.map, exporter.pid);
+    map = await BenchMap.open(workload.map, pid);
     const fillMs = map.update(keys, values, workload.entries);
 
     const floors: number[] = [];
@@ -499,7 +411,7 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
       floors.push(ms);
     }
 
-    const cold = await exporter.scrape();
+    const cold = await timedScrape(exporter);
     const { all, family } = countSamples(cold.body, workload.samplePrefix);
     if (family !== workload.expectedSamples) {
       throw new Error(
@@ -507,9 +419,9 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
       );
     }
     const warm: number[] = [];
-    const cpu0 = exporter.cpuMs();
+    const cpu0 = cpuMs(pid);
     for (let i = 0; i < WARM_SCRAPES; i++) {
-      const s = await exporter.scrape();
+      const s = await timedScrape(exporter);
       // Self-observability gauges (durations) change length between scrapes; nothing else may.
       if (Math.abs(s.body.length - cold.body.length) > 64) {
         throw new Error(
@@ -518,13 +430,13 @@ async function measure(workload: Workload, cpuProf: boolean): Promise<Row> {
       }
       warm.push(s.ms);
     }
-    const warmCpuMs = (exporter.cpuMs() - cpu0) / WARM_SCRAPES;
+    const warmCpuMs = (cpuMs(pid) - cpu0) / WARM_SCRAPES;
     console.error(
       `bench: ${workload.label}: in the exporter, cold: ${inside(cold.body)}; warm: ${
-        inside((await exporter.scrape()).body)
+        inside((await timedScrape(exporter)).body)
       }`,
     );
-    const { rss, peak } = exporter.memory();
+    const { rss, peak } = memory(pid);
     warm.sort((a, b) => a - b);
 
     map.delete(keys, workload.entries);

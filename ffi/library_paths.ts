@@ -53,6 +53,25 @@ export function libraryPathsToTry(lib: LibraryName): readonly string[] {
   return override ? [override] : LIBRARY_CANDIDATES[lib];
 }
 
+/**
+ * The full path `lib` resolves to without opening it: the override when `override` is set and the
+ * variable is (the path as given), else the first candidate that is a file; undefined when none is.
+ */
+export function resolveLibraryPath(
+  lib: LibraryName,
+  { override = false } = {},
+): string | undefined {
+  const overridden = override ? libraryOverride(lib) : undefined;
+  if (overridden) return overridden;
+  return LIBRARY_CANDIDATES[lib].find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false; // try the next candidate
+    }
+  });
+}
+
 /** Raised when no candidate path of a library could be opened; names every path tried and why. */
 export class LibraryNotFoundError extends Error {
   /** Builds the message from the attempts made. */

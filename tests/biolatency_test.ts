@@ -1,24 +1,8 @@
 import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
+import { diskOf } from "./helpers/host.ts";
 import { kernelTest } from "./helpers/kernel.ts";
 import { promtoolCheckMetrics } from "./helpers/promtool.ts";
-
-/** The whole-disk name (e.g. `vda`) behind the filesystem holding `path`. */
-function diskOf(path: string): string {
-  const dev = Deno.statSync(path).dev;
-  const major = Math.floor(dev / 256) & 0xfff;
-  const minor = (dev & 0xff) | ((Math.floor(dev / 4096)) & 0xfff00);
-  const sys = Deno.realPathSync(`/sys/dev/block/${major}:${minor}`);
-  let partition = false;
-  try {
-    Deno.statSync(`${sys}/partition`);
-    partition = true;
-  } catch {
-    // a whole disk
-  }
-  const parts = sys.split("/");
-  return partition ? parts.at(-2)! : parts.at(-1)!;
-}
 
 async function dd(args: string[]): Promise<void> {
   const out = await new Deno.Command("dd", { args, stderr: "piped" }).output();

@@ -43,14 +43,12 @@ kernelTest("--btf.path loads against the given BTF, and a missing file is named"
   "examples/timers.bpf.o",
 ], async () => {
   const good = await runExporter([
-    "--config.dir=examples",
     "--config.names=timers",
     "--config.check",
     "--btf.path=/sys/kernel/btf/vmlinux",
   ]);
   equal(good.code, 0, good.stderr);
   const bad = await runExporter([
-    "--config.dir=examples",
     "--config.names=timers",
     "--config.check",
     "--btf.path=/nonexistent/vmlinux",

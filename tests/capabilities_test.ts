@@ -56,7 +56,6 @@ kernelTest("without --capabilities.keep every thread keeps what it started with"
 
 Deno.test("an unknown capability is a one-line usage error", async () => {
   const out = await runExporter([
-    "--config.dir=examples",
     "--config.names=timers",
     "--capabilities.keep=cap_sys_bpf",
   ]);

@@ -33,9 +33,7 @@ async function checkWith(
       "--",
       DENO,
       "run",
-      ...permissionFlags(dir).map((f) =>
-        f.startsWith("--allow-env=") ? `${f},OTEL_TRACES_EXPORTER` : f
-      ),
+      ...permissionFlags(dir, undefined, { env: ["OTEL_TRACES_EXPORTER"] }),
       "main.ts",
       `--config.dir=${dir}`,
       `--config.names=${name}`,

@@ -1,5 +1,5 @@
 import { equal, match, ok } from "#assert";
-import { ExporterProcess, parseSamples, runExporter } from "./helpers/exporter_process.ts";
+import { ExporterProcess, parseSamples, runExporter, runMain } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
@@ -16,7 +16,7 @@ async function failsWith(yaml: string, ...expected: (string | RegExp)[]): Promis
   const dir = configDirWith(yaml);
   try {
     const out = await runExporter(
-      [`--config.dir=${dir}`, "--config.names=timers", "--config.check"],
+      ["--config.names=timers", "--config.check"],
       dir,
     );
     equal(out.code, 1, out.stderr);
@@ -30,26 +30,26 @@ async function failsWith(yaml: string, ...expected: (string | RegExp)[]): Promis
 }
 
 Deno.test("a bad flag is one line on stderr and exit code 2", async () => {
-  const out = await runExporter(["--config.dir=examples", "--config.names=timers", "--bogus"]);
+  const out = await runExporter(["--config.names=timers", "--bogus"]);
   equal(out.code, 2);
   equal(out.stderr.trim().split("\n").length, 1, out.stderr);
   match(out.stderr, /unknown long flag '--bogus'/);
-  const missing = await runExporter(["--config.names=timers"]);
+  const missing = await runMain(["--config.names=timers"]);
   equal(missing.code, 2);
   match(missing.stderr, /required flag --config.dir not provided/);
 });
 
 Deno.test("--help and --version exit 0", async () => {
-  const help = await runExporter(["--help"]);
+  const help = await runMain(["--help"]);
   equal(help.code, 0);
   match(help.stdout, /--web.listen-address/);
-  const version = await runExporter(["--version"]);
+  const version = await runMain(["--version"]);
   equal(version.code, 0);
   match(version.stdout, /^ebpf_exporter, version /);
 });
 
 Deno.test("a missing config file is named", async () => {
-  const out = await runExporter(["--config.dir=examples", "--config.names=nope", "--config.check"]);
+  const out = await runExporter(["--config.names=nope", "--config.check"]);
   equal(out.code, 1);
   match(out.stderr, /examples\/nope\.yaml/);
 });
@@ -120,7 +120,7 @@ kernelTest("a verifier rejection is fatal and names the config and the verifier'
   `${FIXTURES}/verifier_reject.bpf.o`,
 ], async () => {
   const out = await runExporter(
-    [`--config.dir=${FIXTURES}`, "--config.names=verifier_reject", "--config.check"],
+    ["--config.names=verifier_reject", "--config.check"],
     FIXTURES,
   );
   equal(out.code, 1);
@@ -151,7 +151,7 @@ kernelTest("an attach failure is exported as attached 0, and is fatal under --co
     await exporter.stop();
   }
   const strict = await runExporter(
-    [`--config.dir=${FIXTURES}`, "--config.names=attach_fail", "--config.check", "--config.strict"],
+    ["--config.names=attach_fail", "--config.check", "--config.strict"],
     FIXTURES,
   );
   equal(strict.code, 1);
@@ -167,7 +167,7 @@ kernelTest("kprobe and fentry configs say why they cannot run on this kernel", [
 ], async () => {
   const check = (name: string) =>
     runExporter(
-      [`--config.dir=${FIXTURES}`, `--config.names=${name}`, "--config.check", "--config.strict"],
+      [`--config.names=${name}`, "--config.check", "--config.strict"],
       FIXTURES,
     );
   const kprobe = await check("kprobe_open");
@@ -191,7 +191,6 @@ kernelTest("kprobe and fentry configs say why they cannot run on this kernel", [
 
 Deno.test("--log.no-timestamps drops the date from log lines", async () => {
   const out = await runExporter([
-    "--config.dir=examples",
     "--config.names=nope",
     "--config.check",
     "--log.no-timestamps",
@@ -210,7 +209,7 @@ Deno.test("an unknown config key is a warning with file, key path and line; fata
   );
   try {
     const strict = await runExporter(
-      [`--config.dir=${dir}`, "--config.names=typo", "--config.check", "--config.strict"],
+      ["--config.names=typo", "--config.check", "--config.strict"],
       dir,
     );
     equal(strict.code, 1);

@@ -12,23 +12,18 @@ import { TEST_ENV } from "../src/metrics/test_env.ts";
 import type { SpanData } from "../src/tracing/spans.ts";
 import { parseSamples } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
+import { withNamedBinary } from "./helpers/named_binary.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
 
 /** Runs `dd` renamed to `name`, copying `count` single bytes: one read and one write each. */
-async function ddAs(name: string, count: number): Promise<void> {
-  const dir = Deno.makeTempDirSync();
-  const exe = `${dir}/${name}`;
-  Deno.copyFileSync("/usr/bin/dd", exe);
-  Deno.chmodSync(exe, 0o755);
-  try {
+function ddAs(name: string, count: number): Promise<void> {
+  return withNamedBinary("/usr/bin/dd", name, async (exe) => {
     const out = await new Deno.Command(exe, {
       args: ["if=/dev/zero", "of=/dev/null", "bs=1", `count=${count}`, "status=none"],
     }).output();
     ok(out.success, new TextDecoder().decode(out.stderr));
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 }
 
 async function loadExporter(name: string, spans?: { export(s: SpanData, svc: string): void }) {

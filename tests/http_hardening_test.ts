@@ -7,33 +7,13 @@
 import { equal, match, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
 import { makeTestCerts } from "./helpers/tls_certs.ts";
+import { startWebReplay } from "./helpers/web_replay.ts";
 import { HEADERS_TIMEOUT_MS, TIMEOUT_CHECK_INTERVAL_MS } from "../src/http/serve.ts";
 
-const FIXTURES = "tests/fixtures/web";
-const DUMP = `${FIXTURES}/web_replay.dump.json`;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** When a cut-off must have happened by: the timeout, one check interval, and slack. */
 const CUT_OFF_BY_S = (HEADERS_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS) / 1000 + 2;
-
-async function startReplay(extraArgs: string[] = [], readable = FIXTURES, scheme = "http") {
-  return await ExporterProcess.start("web_replay", {
-    configDir: FIXTURES,
-    extraArgs: [`--maps.replay=${DUMP}`, ...extraArgs],
-    permissions: (listen) => [
-      "--frozen",
-      `--allow-read=${readable}`,
-      `--allow-net=${listen}`,
-      "--allow-env=LOG_TOKENS,LOG_STREAM",
-    ],
-    scheme: scheme as "http" | "https",
-    ready: async (url) => {
-      const u = new URL(url);
-      (await Deno.connect({ hostname: u.hostname, port: Number(u.port) })).close();
-      return true;
-    },
-  });
-}
 
 function addressOf(exporter: ExporterProcess): { hostname: string; port: number } {
   const u = new URL(exporter.url);
@@ -80,7 +60,7 @@ async function secondsUntilCut(conn: Deno.Conn, trickle: boolean): Promise<numbe
 }
 
 Deno.test("request heads over 16 KiB or with over 100 headers get 431", async () => {
-  const exporter = await startReplay();
+  const exporter = await startWebReplay();
   try {
     const head = (extra: string) => `GET /metrics HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
     match(await rawRequest(exporter, head(`X-A: ${"a".repeat(8_000)}\r\n`)), / 200 /);
@@ -98,7 +78,7 @@ Deno.test("request heads over 16 KiB or with over 100 headers get 431", async ()
 });
 
 Deno.test("a slowloris client (a header byte per second) is cut off; scrapes go on", async () => {
-  const exporter = await startReplay();
+  const exporter = await startWebReplay();
   const conn = await Deno.connect(addressOf(exporter));
   try {
     await conn.write(encoder.encode("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: "));
@@ -116,7 +96,7 @@ Deno.test("a slowloris client (a header byte per second) is cut off; scrapes go 
 });
 
 Deno.test("2000 idle connections neither stall scrapes nor hold memory, and are closed", async () => {
-  const exporter = await startReplay();
+  const exporter = await startWebReplay();
   const pid = exporter.child.pid;
   const conns: Deno.Conn[] = [];
   try {
@@ -162,7 +142,7 @@ Deno.test("2000 idle connections neither stall scrapes nor hold memory, and are 
 });
 
 Deno.test("50 concurrent scrapes share collections: one body per collection", async () => {
-  const exporter = await startReplay();
+  const exporter = await startWebReplay();
   // Each collection adds 1 to this counter (the fixture has a key that never decodes).
   const collections = (body: string) =>
     parseSamples(body).get('ebpf_exporter_decoder_errors_total{config="web_replay"}')!;
@@ -198,11 +178,11 @@ Deno.test("a TLS client that never completes its handshake is cut off", async ()
     `${certs.dir}/web.yml`,
     "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
   );
-  const exporter = await startReplay(
-    [`--web.config.file=${certs.dir}/web.yml`],
-    `${FIXTURES},${certs.dir}`,
-    "https",
-  );
+  const exporter = await startWebReplay({
+    extraArgs: [`--web.config.file=${certs.dir}/web.yml`],
+    read: [certs.dir],
+    scheme: "https",
+  });
   const conn = await Deno.connect(addressOf(exporter));
   try {
     await conn.write(new Uint8Array([0x16, 0x03, 0x01])); // the first bytes of a ClientHello

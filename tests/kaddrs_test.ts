@@ -48,7 +48,7 @@ async function checkWithKaddrs(symbols: string[]): Promise<{ code: number; stder
     );
     Deno.writeTextFileSync(`${dir}/kaddrs.yaml`, yaml);
     return await runExporter(
-      [`--config.dir=${dir}`, "--config.names=kaddrs", "--config.check"],
+      ["--config.names=kaddrs", "--config.check"],
       dir,
     );
   } finally {

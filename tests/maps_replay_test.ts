@@ -1,23 +1,18 @@
 import { equal, match, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
+import { withNamedBinary } from "./helpers/named_binary.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
 
 /** Runs a copy of `true` named `ebpfdumptest` (the fixture counts only that comm) `times` times. */
-async function runTestProcess(times: number): Promise<void> {
-  const dir = Deno.makeTempDirSync();
-  const exe = `${dir}/ebpfdumptest`;
-  Deno.copyFileSync("/usr/bin/true", exe);
-  Deno.chmodSync(exe, 0o755);
-  try {
+function runTestProcess(times: number): Promise<void> {
+  return withNamedBinary("/usr/bin/true", "ebpfdumptest", async (exe) => {
     for (let i = 0; i < times; i++) {
       const out = await new Deno.Command(exe).output();
       ok(out.success);
     }
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 }
 
 /**
@@ -65,12 +60,7 @@ kernelTest("a /maps JSON dump replays to exactly the series the exporter served"
   const replay = await ExporterProcess.start("dump_replay", {
     configDir: FIXTURES,
     extraArgs: [`--maps.replay=${dumpFile}`],
-    permissions: (listen) => [
-      "--frozen",
-      `--allow-read=${FIXTURES},${dumpFile}`,
-      `--allow-net=${listen}`,
-      "--allow-env=LOG_TOKENS,LOG_STREAM",
-    ],
+    permissions: { ffi: false, read: [dumpFile] },
   });
   try {
     equal(comparable(await replay.scrape()), comparable(served));

@@ -1,21 +1,16 @@
 import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
+import { withNamedBinary } from "./helpers/named_binary.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
 const OBJECT = `${FIXTURES}/perf_events.bpf.o`;
 
 /** Runs a copy of `true` named `name` `times` times (each run ends in one exit_group). */
-async function runAs(name: string, times: number): Promise<void> {
-  const dir = Deno.makeTempDirSync();
-  const exe = `${dir}/${name}`;
-  Deno.copyFileSync("/usr/bin/true", exe);
-  Deno.chmodSync(exe, 0o755);
-  try {
+function runAs(name: string, times: number): Promise<void> {
+  return withNamedBinary("/usr/bin/true", name, async (exe) => {
     for (let i = 0; i < times; i++) ok((await new Deno.Command(exe).output()).success);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 }
 
 /**
@@ -92,12 +87,7 @@ kernelTest("a config with event maps replays from a /maps dump (no event counts 
   const replay = await ExporterProcess.start("perf_events", {
     configDir: FIXTURES,
     extraArgs: [`--maps.replay=${dumpFile}`],
-    permissions: (listen) => [
-      "--frozen",
-      `--allow-read=${FIXTURES},${dumpFile}`,
-      `--allow-net=${listen}`,
-      "--allow-env=LOG_TOKENS,LOG_STREAM",
-    ],
+    permissions: { ffi: false, read: [dumpFile] },
   });
   try {
     const samples = parseSamples(await replay.scrape());

@@ -77,7 +77,6 @@ kernelTest("perf_event and xdp sections that cannot attach say why, as attached 
   }
   const strict = await runExporter(
     [
-      `--config.dir=${FIXTURES}`,
       "--config.names=custom_attach_fail",
       "--config.check",
       "--config.strict",

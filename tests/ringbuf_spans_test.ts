@@ -1,11 +1,7 @@
 import { deepEqual, equal, match, ok } from "#assert";
-import {
-  ExporterProcess,
-  ffiPaths,
-  parseSamples,
-  runExporter,
-} from "./helpers/exporter_process.ts";
+import { ExporterProcess, parseSamples, runExporter } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
+import { withNamedBinary } from "./helpers/named_binary.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
 const OBJECT = `${FIXTURES}/ringbuf_spans.bpf.o`;
@@ -78,27 +74,15 @@ function startExporter(receiver: OtlpReceiver, env: Record<string, string>) {
   return ExporterProcess.start("ringbuf_spans", {
     configDir: FIXTURES,
     env,
-    permissions: (listen) => [
-      "--frozen",
-      `--allow-ffi=${ffiPaths().join(",")}`,
-      `--allow-read=${FIXTURES}`,
-      `--allow-net=${listen},${receiver.hostPort}`,
-      `--allow-env=LOG_TOKENS,LOG_STREAM,${OTEL_VARIABLES.join(",")}`,
-    ],
+    permissions: { net: [receiver.hostPort], env: OTEL_VARIABLES },
   });
 }
 
 /** Runs `sleep 0.05` as a process named ebpfspantest: one nanosleep, one exit_group. */
-async function sleepAsTestProcess(): Promise<void> {
-  const dir = Deno.makeTempDirSync();
-  const exe = `${dir}/ebpfspantest`;
-  Deno.copyFileSync("/usr/bin/sleep", exe);
-  Deno.chmodSync(exe, 0o755);
-  try {
+function sleepAsTestProcess(): Promise<void> {
+  return withNamedBinary("/usr/bin/sleep", "ebpfspantest", async (exe) => {
     ok((await new Deno.Command(exe, { args: ["0.05"] }).output()).success);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 }
 
 /** Scrapes until the config's decoder error count reaches `want` (the exit_group record). */
@@ -204,10 +188,7 @@ kernelTest("an OTLP endpoint that --allow-net does not grant is refused at start
   OBJECT,
 ], async () => {
   // OTEL_* are not granted: the default endpoint localhost:4318 applies, and is not allowed.
-  const out = await runExporter(
-    [`--config.dir=${FIXTURES}`, "--config.names=ringbuf_spans", "--config.check"],
-    FIXTURES,
-  );
+  const out = await runExporter(["--config.names=ringbuf_spans", "--config.check"], FIXTURES);
   equal(out.code, 1, out.stderr);
   match(out.stderr, /tracing: --allow-net does not include localhost:4318/);
   match(out.stderr, /OTEL_TRACES_EXPORTER=none/);

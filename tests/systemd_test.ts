@@ -64,10 +64,7 @@ kernelTest("READY=1 reaches $NOTIFY_SOCKET once the exporter serves", [
   const received = socket.receive();
   const exporter = await ExporterProcess.start("timers", {
     env: { NOTIFY_SOCKET: path },
-    permissions: (listen) => [
-      ...permissionFlags("examples", listen).filter((f) => !f.startsWith("--allow-env")),
-      "--allow-env=LOG_TOKENS,LOG_STREAM,NOTIFY_SOCKET",
-    ],
+    permissions: { env: ["NOTIFY_SOCKET"] },
   });
   try {
     const [bytes] = await received;

@@ -4,40 +4,34 @@
  */
 import { equal, match, notEqual, ok } from "#assert";
 import bcrypt from "bcryptjs";
-import { DENO, ExporterProcess, freePort } from "./helpers/exporter_process.ts";
-import { makeTestCerts, type TestCerts } from "./helpers/tls_certs.ts";
+import {
+  DENO,
+  type ExporterProcess,
+  freePort,
+  permissionFlags,
+} from "./helpers/exporter_process.ts";
+import { copyOfTestCerts, type TestCerts } from "./helpers/tls_certs.ts";
+import {
+  startWebReplay,
+  WEB_DUMP as DUMP,
+  WEB_FIXTURES as FIXTURES,
+} from "./helpers/web_replay.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const FIXTURES = "tests/fixtures/web";
-const DUMP = `${FIXTURES}/web_replay.dump.json`;
 const PASSWORD = "correct horse battery staple";
 const HASH = bcrypt.hashSync(PASSWORD, 10);
 
 /** The scoped permissions of a replayed exporter that reads its web config from `dir`. */
-const permissions = (dir: string) => (listen: string) => [
-  "--frozen",
-  `--allow-read=${FIXTURES},${dir}`,
-  `--allow-net=${listen}`,
-  "--allow-env=LOG_TOKENS,LOG_STREAM",
-];
-
-/** Ready once the port accepts TCP connections: the exporter listens only when fully started. */
-async function accepting(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  const conn = await Deno.connect({ hostname, port: Number(port) });
-  conn.close();
-  return true;
-}
+const permissions = (dir: string, listen: string) =>
+  permissionFlags(FIXTURES, listen, { ffi: false, read: [dir] });
 
 /** Starts the replayed exporter with `web.yml` (written into the certificates' directory). */
 async function startWith(certs: TestCerts, webYaml: string, scheme: "http" | "https" = "https") {
   Deno.writeTextFileSync(`${certs.dir}/web.yml`, webYaml);
-  return await ExporterProcess.start("web_replay", {
-    configDir: FIXTURES,
-    extraArgs: [`--maps.replay=${DUMP}`, `--web.config.file=${certs.dir}/web.yml`, "--debug"],
-    permissions: permissions(certs.dir),
+  return await startWebReplay({
+    extraArgs: [`--web.config.file=${certs.dir}/web.yml`, "--debug"],
+    read: [certs.dir],
     scheme,
-    ready: accepting,
   });
 }
 
@@ -71,13 +65,13 @@ async function curl(url: string, args: string[] = []): Promise<CurlResult> {
 
 const OPEN_SERIES = 'ebpf_exporter_web_test_events_total{kind="open"} 42';
 
-/** Runs `body` with fresh certificates and an exporter on `webYaml`, then cleans up. */
+/** Runs `body` with its own copy of the certificates and an exporter on `webYaml`, then cleans up. */
 async function withExporter(
   webYaml: (certs: TestCerts) => string,
   body: (exporter: ExporterProcess, certs: TestCerts) => Promise<void>,
   scheme: "http" | "https" = "https",
 ): Promise<void> {
-  const certs = await makeTestCerts();
+  const certs = await copyOfTestCerts();
   let exporter: ExporterProcess | undefined;
   try {
     exporter = await startWith(certs, webYaml(certs), scheme);
@@ -259,7 +253,7 @@ async function startFails(certs: TestCerts, webYaml: string, readable = certs.di
   const out = await new Deno.Command(DENO, {
     args: [
       "run",
-      ...permissions(readable)(listen),
+      ...permissions(readable, listen),
       "main.ts",
       `--config.dir=${FIXTURES}`,
       "--config.names=web_replay",
@@ -275,7 +269,7 @@ async function startFails(certs: TestCerts, webYaml: string, readable = certs.di
 }
 
 Deno.test("a bad web config fails at start-up naming the file, the line and the key", async () => {
-  const certs = await makeTestCerts();
+  const certs = await copyOfTestCerts();
   const web = `${certs.dir}/web.yml`;
   try {
     const unknown = await startFails(certs, `${tlsOnly()}  client_auth: RequireAnyClientCert\n`);
@@ -318,8 +312,8 @@ Deno.test("a bad web config fails at start-up naming the file, the line and the 
 });
 
 Deno.test("web config and certificate files outside --allow-read fail with a hint", async () => {
-  const certs = await makeTestCerts();
-  const elsewhere = await makeTestCerts();
+  const certs = await copyOfTestCerts();
+  const elsewhere = await copyOfTestCerts();
   try {
     // The web config is readable; the key it names (in another directory) is not.
     const out = await startFails(
@@ -344,7 +338,7 @@ Deno.test("web config and certificate files outside --allow-read fail with a hin
 });
 
 Deno.test("TLS on an inherited socket (fd://3, systemd socket activation)", async () => {
-  const certs = await makeTestCerts();
+  const certs = await copyOfTestCerts();
   Deno.writeTextFileSync(`${certs.dir}/web.yml`, tlsOnly());
   const port = freePort();
   const child = new Deno.Command("systemd-socket-activate", {
@@ -353,7 +347,7 @@ Deno.test("TLS on an inherited socket (fd://3, systemd socket activation)", asyn
       `127.0.0.1:${port}`,
       DENO,
       "run",
-      ...permissions(certs.dir)(`127.0.0.1:${port}`),
+      ...permissions(certs.dir, `127.0.0.1:${port}`),
       "main.ts",
       `--config.dir=${FIXTURES}`,
       "--config.names=web_replay",

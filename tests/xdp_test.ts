@@ -1,6 +1,7 @@
 import { equal, match, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "./helpers/exporter_process.ts";
 import { kernelTest } from "./helpers/kernel.ts";
+import { sendDatagrams } from "./examples/lo_xdp.ts";
 
 const FIXTURES = "tests/fixtures/bpf";
 const DATAGRAMS = 7;
@@ -20,22 +21,7 @@ kernelTest("xdp/lo counts exactly the UDP datagrams sent over loopback", [
   });
   let id: string | undefined;
   try {
-    const receiver = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const sender = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const port = (receiver.addr as Deno.NetAddr).port;
-    try {
-      for (let i = 0; i < DATAGRAMS; i++) {
-        await sender.send(new TextEncoder().encode(`datagram ${i}`), {
-          transport: "udp",
-          hostname: "127.0.0.1",
-          port,
-        });
-      }
-      for (let i = 0; i < DATAGRAMS; i++) await receiver.receive(); // all of them arrived
-    } finally {
-      sender.close();
-      receiver.close();
-    }
+    const port = await sendDatagrams("127.0.0.1", DATAGRAMS);
     const samples = parseSamples(await exporter.scrape());
     equal(samples.get(`ebpf_exporter_lo_packets_total{port="${port}",protocol="udp"}`), DATAGRAMS);
     id = [...samples.keys()].find((k) => k.includes(`program="count_lo_packets"`))

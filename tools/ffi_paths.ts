@@ -6,18 +6,11 @@
  * @module
  */
 
-import { LIBRARY_CANDIDATES, type LibraryName, libraryOverride } from "../ffi/library_paths.ts";
+import { LIBRARY_CANDIDATES, type LibraryName, resolveLibraryPath } from "../ffi/library_paths.ts";
 
 function resolve(lib: LibraryName): string {
-  const override = libraryOverride(lib);
-  if (override) return override;
-  for (const path of LIBRARY_CANDIDATES[lib]) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // try the next candidate
-    }
-  }
+  const path = resolveLibraryPath(lib, { override: true });
+  if (path) return path;
   console.error(
     `ffi_paths: ${lib} not found in ${LIBRARY_CANDIDATES[lib].join(", ")}${
       lib === "mark" ? " (make ffi/mark/libebpf_exporter_mark.so builds it)" : ""

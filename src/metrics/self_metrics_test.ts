@@ -7,6 +7,7 @@ import { keyBytes, MemoryMapSource, type MemoryMapSpec } from "../maps/memory_so
 import { type MapEntries, MapType } from "../maps/source.ts";
 import { hasFillRatio, SELF_METRIC_NAMES, SelfMetrics, seriesIn } from "./self_metrics.ts";
 import { TEST_ENV } from "./test_env.ts";
+import { promtoolAvailable, promtoolCheckMetrics } from "../../tests/helpers/promtool.ts";
 
 /** A clock that moves only when a fake map is read. */
 class FakeClock {
@@ -196,35 +197,17 @@ Deno.test("fill ratio is for hash maps only; series count follows the text expos
   equal(seriesIn(histogram), text.split("\n").filter((l) => l.startsWith("ebpf_")).length);
 });
 
-const promtool = (() => {
-  try {
-    return Deno.statSync("/usr/bin/promtool").isFile;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "self metric names and types pass promtool check metrics",
-  ignore: !promtool,
+  ignore: !promtoolAvailable(),
   async fn() {
     const { exporter } = fixture({ selfMetrics: true });
     const families = exporter.collect().filter((f) =>
       (SELF_METRIC_NAMES as readonly string[]).includes(f.name)
     );
     equal(families.length, SELF_METRIC_NAMES.length);
-    const child = new Deno.Command("promtool", {
-      args: ["check", "metrics"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(encodeText(families)));
-    await writer.close();
-    const out = await child.output();
-    const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    equal(out.code, 0, said);
+    const { code, output: said } = await promtoolCheckMetrics(encodeText(families));
+    equal(code, 0, said);
     equal(said.trim(), "", said);
   },
 });

@@ -2,7 +2,7 @@
  * Starting an exporter whose config attaches XDP to lo. An interface has one XDP program at a
  * time: while another test holds lo (tests/xdp_test.ts, or the other of xdp_lo_packets and
  * dns_queries), the attach fails with EBUSY and, under --config.strict, the exporter exits. Such a
- * start is retried for a while instead of failing at once.
+ * start is retried for a while instead of failing at once. Also: UDP datagrams sent over loopback.
  * @module
  */
 
@@ -20,4 +20,28 @@ export async function startOnLo(config: string): Promise<ExporterProcess> {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/**
+ * Sends `count` UDP datagrams to a fresh receiver on `hostname` and waits until all arrived;
+ * returns the receiver's port.
+ */
+export async function sendDatagrams(hostname: string, count: number): Promise<number> {
+  const receiver = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+  const sender = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+  const port = (receiver.addr as Deno.NetAddr).port;
+  try {
+    for (let i = 0; i < count; i++) {
+      await sender.send(new TextEncoder().encode(`datagram ${i}`), {
+        transport: "udp",
+        hostname,
+        port,
+      });
+    }
+    for (let i = 0; i < count; i++) await receiver.receive();
+  } finally {
+    sender.close();
+    receiver.close();
+  }
+  return port;
 }

@@ -1,6 +1,7 @@
 import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "../helpers/exporter_process.ts";
 import { kernelTest } from "../helpers/kernel.ts";
+import { namedBinary } from "../helpers/named_binary.ts";
 import { promtoolCheckMetrics } from "../helpers/promtool.ts";
 import { delay, label, spawn } from "./sched_helpers.ts";
 
@@ -27,10 +28,8 @@ kernelTest("oncpu_samples: a CPU-bound command is sampled at 49 Hz, with kernel 
 ], async () => {
   // A copy of dd with a unique name: its comm tells its samples apart. Reading /dev/zero keeps
   // it busy mostly inside the kernel (read -> read_iter_zero), so its stacks are kernel stacks.
-  const dir = Deno.makeTempDirSync({ dir: "/var/tmp" });
-  const comm = `oncpu${Deno.pid % 100000}`;
-  Deno.copyFileSync("/usr/bin/dd", `${dir}/${comm}`);
-  Deno.chmodSync(`${dir}/${comm}`, 0o755);
+  const dd = namedBinary("/usr/bin/dd", `oncpu${Deno.pid % 100000}`, { dir: "/var/tmp" });
+  const comm = dd.comm;
   const exporter = await ExporterProcess.start("oncpu_samples", {
     extraArgs: ["--config.strict"],
   });
@@ -39,7 +38,7 @@ kernelTest("oncpu_samples: a CPU-bound command is sampled at 49 Hz, with kernel 
     const busy = spawn("nice", [
       "-n",
       "-20",
-      `${dir}/${comm}`,
+      dd.path,
       "if=/dev/zero",
       "of=/dev/null",
       "bs=64k",
@@ -82,6 +81,6 @@ kernelTest("oncpu_samples: a CPU-bound command is sampled at 49 Hz, with kernel 
     equal(check.code, 0, check.output);
   } finally {
     await exporter.stop();
-    Deno.removeSync(dir, { recursive: true });
+    dd.remove();
   }
 });

@@ -6,12 +6,9 @@
 
 import { ok } from "#assert";
 import { formatFloat } from "../../src/exposition/format_float.ts";
+import { run as runCommand } from "./process_helpers.ts";
 export { cgroup2Root, onlineCpus, possibleCpus } from "../helpers/host.ts";
-
-/** Waits `ms` milliseconds. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { delay } from "./process_helpers.ts";
 
 /** A background process started by a test. */
 export interface Background {
@@ -52,12 +49,9 @@ export function busyLoop(cpu?: number): Background {
     : spawn("taskset", ["-c", `${cpu}`, ...loop]);
 }
 
-/** Runs a command to completion and returns its stdout; throws if it fails. */
-export async function run(command: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder();
-  ok(out.success, `${command} ${args.join(" ")}: ${text.decode(out.stderr)}`);
-  return text.decode(out.stdout);
+/** Runs a command to completion, in the test's own environment; returns stdout, throws if it fails. */
+export function run(command: string, args: string[]): Promise<string> {
+  return runCommand(command, args, { inheritEnv: true });
 }
 
 /**

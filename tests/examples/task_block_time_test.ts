@@ -1,6 +1,7 @@
 import { equal, ok } from "#assert";
 import { ExporterProcess, parseSamples } from "../helpers/exporter_process.ts";
 import { kernelTest } from "../helpers/kernel.ts";
+import { namedBinary } from "../helpers/named_binary.ts";
 import { promtoolCheckMetrics } from "../helpers/promtool.ts";
 import { bounds, checkHistogram, delay, label, run } from "./sched_helpers.ts";
 
@@ -11,15 +12,13 @@ kernelTest("task_block_time: each 50 ms nanosleep is one interruptible block in 
 ], async () => {
   // A copy of sleep with a unique name: each run blocks exactly once, in nanosleep
   // (TASK_INTERRUPTIBLE), and the hrtimer wakes it 50 ms later.
-  const dir = Deno.makeTempDirSync({ dir: "/var/tmp" });
-  const comm = `blk${Deno.pid % 100000}`;
-  Deno.copyFileSync("/usr/bin/sleep", `${dir}/${comm}`);
-  Deno.chmodSync(`${dir}/${comm}`, 0o755);
+  const sleep = namedBinary("/usr/bin/sleep", `blk${Deno.pid % 100000}`, { dir: "/var/tmp" });
+  const comm = sleep.comm;
   const exporter = await ExporterProcess.start("task_block_time", {
     extraArgs: ["--config.strict"],
   });
   try {
-    await run("bash", ["-c", `for i in $(seq ${SLEEPS}); do ${dir}/${comm} 0.05; done`]);
+    await run("bash", ["-c", `for i in $(seq ${SLEEPS}); do ${sleep.path} 0.05; done`]);
 
     const text = await exporter.scrape();
     const after = parseSamples(text);
@@ -56,6 +55,6 @@ kernelTest("task_block_time: each 50 ms nanosleep is one interruptible block in 
     equal(check.code, 0, check.output);
   } finally {
     await exporter.stop();
-    Deno.removeSync(dir, { recursive: true });
+    sleep.remove();
   }
 });

@@ -1,6 +1,7 @@
 import { equal, match, ok } from "#assert";
 import { ExporterProcess, parseSamples, runExporter } from "../helpers/exporter_process.ts";
 import { kernelTest } from "../helpers/kernel.ts";
+import { namedBinary } from "../helpers/named_binary.ts";
 
 // Needs kprobes. On a kernel without them (like the one this was written on) the test asserts the
 // exporter's diagnosis; on a kernel with them it checks the counts.
@@ -11,7 +12,6 @@ kernelTest("tcp_sendmsg_bytes: counts bytes sent by comm, or says the kernel lac
   "examples/tcp_sendmsg_bytes.bpf.o",
 ], async () => {
   const check = await runExporter([
-    "--config.dir=examples",
     "--config.names=tcp_sendmsg_bytes",
     "--config.check",
     "--config.strict",
@@ -25,10 +25,8 @@ kernelTest("tcp_sendmsg_bytes: counts bytes sent by comm, or says the kernel lac
   match(check.stderr, /config check passed: tcp_sendmsg_bytes/);
 
   // A kernel with kprobes: a copy of bash with a unique name writes BYTES into a TCP socket.
-  const dir = Deno.makeTempDirSync();
-  const comm = `tcpsend${Deno.pid}`.slice(0, 15);
-  Deno.copyFileSync("/bin/bash", `${dir}/${comm}`);
-  Deno.chmodSync(`${dir}/${comm}`, 0o755);
+  const bash = namedBinary("/bin/bash", `tcpsend${Deno.pid}`.slice(0, 15));
+  const comm = bash.comm;
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const exporter = await ExporterProcess.start("tcp_sendmsg_bytes");
@@ -39,7 +37,7 @@ kernelTest("tcp_sendmsg_bytes: counts bytes sent by comm, or says the kernel lac
       for await (const chunk of conn.readable) received += chunk.length;
       return received;
     })();
-    const out = await new Deno.Command(`${dir}/${comm}`, {
+    const out = await new Deno.Command(bash.path, {
       args: ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; printf '%*s' ${BYTES} '' >&3`],
     }).output();
     ok(out.success);
@@ -49,6 +47,6 @@ kernelTest("tcp_sendmsg_bytes: counts bytes sent by comm, or says the kernel lac
   } finally {
     listener.close();
     await exporter.stop();
-    Deno.removeSync(dir, { recursive: true });
+    bash.remove();
   }
 });

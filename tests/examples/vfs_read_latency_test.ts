@@ -11,7 +11,6 @@ kernelTest("vfs_read_latency: reads land in the histogram, or the kernel refuses
   "examples/vfs_read_latency.bpf.o",
 ], async () => {
   const check = await runExporter([
-    "--config.dir=examples",
     "--config.names=vfs_read_latency",
     "--config.check",
     "--config.strict",

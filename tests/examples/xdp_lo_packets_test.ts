@@ -1,33 +1,12 @@
 import { equal, ok } from "#assert";
 import { parseSamples } from "../helpers/exporter_process.ts";
 import { kernelTest } from "../helpers/kernel.ts";
-import { startOnLo } from "./lo_xdp.ts";
+import { sendDatagrams, startOnLo } from "./lo_xdp.ts";
 
 // XDP on lo: one program at a time. startOnLo waits while another test (tests/xdp_test.ts,
 // dns_queries_test.ts) holds it.
 const V4_DATAGRAMS = 9;
 const V6_DATAGRAMS = 4;
-
-/** Sends `count` datagrams to a fresh receiver on `hostname` and waits until all arrived. */
-async function sendDatagrams(hostname: string, count: number): Promise<number> {
-  const receiver = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  const sender = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  const port = (receiver.addr as Deno.NetAddr).port;
-  try {
-    for (let i = 0; i < count; i++) {
-      await sender.send(new TextEncoder().encode(`datagram ${i}`), {
-        transport: "udp",
-        hostname,
-        port,
-      });
-    }
-    for (let i = 0; i < count; i++) await receiver.receive();
-  } finally {
-    sender.close();
-    receiver.close();
-  }
-  return port;
-}
 
 kernelTest("xdp_lo_packets: counts exactly the UDP datagrams sent to 127.0.0.1 and ::1", [
   "examples/xdp_lo_packets.bpf.o",

@@ -40,6 +40,7 @@ import type { MetricFamily } from "../../src/metrics/family.ts";
 import { TEST_ENV } from "../../src/metrics/test_env.ts";
 import { checkExposition, sampleValue } from "./exposition_check.ts";
 import { checkProperty } from "./fuzz_options.ts";
+import { DECODER_NAMES } from "./yaml_gen.ts";
 
 const CONFIG = "fz";
 
@@ -121,27 +122,6 @@ const regexpStep: fc.Arbitrary<DecoderConfig> = fc.array(fc.constantFrom(...PATT
 const step = (name: string): fc.Arbitrary<DecoderConfig> =>
   name === "static_map" ? staticMapStep : name === "regexp" ? regexpStep : fc.constant({ name });
 
-const DECODERS = [
-  "uint",
-  "string",
-  "hex",
-  "inet_ip",
-  "dname",
-  "ksym",
-  "kstack",
-  "majorminor",
-  "syscall",
-  "errno",
-  "static_map",
-  "regexp",
-  "cgroup",
-  "ifname",
-  "pci_vendor",
-  "pci_device",
-  "pci_class",
-  "pci_subclass",
-];
-
 /** Chains that make sense, with the sizes they are meant for (often decode fine). */
 const CHAINS: readonly (readonly [readonly string[], readonly number[]])[] = [
   [["uint"], [1, 2, 4, 8]],
@@ -185,7 +165,10 @@ const chainArb: fc.Arbitrary<{ decoders: DecoderConfig[]; size: number }> = fc.o
   {
     weight: 1,
     arbitrary: fc.record({
-      decoders: fc.array(fc.constantFrom(...DECODERS).chain(step), { minLength: 1, maxLength: 3 }),
+      decoders: fc.array(fc.constantFrom(...DECODER_NAMES).chain(step), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       size: fc.integer({ min: 1, max: 24 }),
     }),
   },

@@ -7,6 +7,7 @@
  */
 
 import fc from "fast-check";
+import { knownDecoderNames } from "../../src/decoders/registry.ts";
 
 /** A YAML node to be written out. */
 export type YNode =
@@ -48,7 +49,7 @@ function keyText(key: string): string {
 }
 
 /** The node on one line (flow style). */
-export function emitInline(node: YNode): string {
+function emitInline(node: YNode): string {
   switch (node.t) {
     case "alias":
       return `*${node.name}`;
@@ -99,7 +100,7 @@ function emitBlock(node: YNode, indent: number, out: string[]): void {
 }
 
 /** The document text of `root`. */
-export function emitDocument(root: YNode): string {
+function emitDocument(root: YNode): string {
   const out: string[] = [];
   if (isBlock(root) && !("anchor" in root && root.anchor !== undefined)) emitBlock(root, 0, out);
   else out.push(emitInline(root));
@@ -160,7 +161,7 @@ const NOISE_TOKENS = [
 ];
 
 /** An edit: mostly structural YAML characters, sometimes control and odd Unicode characters. */
-export const noiseArb: fc.Arbitrary<Noise> = fc.record({
+const noiseArb: fc.Arbitrary<Noise> = fc.record({
   at: fc.double({ min: 0, max: 1, noNaN: true }),
   op: fc.constantFrom(
     "insert",
@@ -175,7 +176,7 @@ export const noiseArb: fc.Arbitrary<Noise> = fc.record({
 });
 
 /** Applies `edits` to `text` in order. */
-export function applyNoise(text: string, edits: readonly Noise[]): string {
+function applyNoise(text: string, edits: readonly Noise[]): string {
   let out = text;
   for (const edit of edits) {
     const at = Math.min(out.length, Math.floor(edit.at * out.length));
@@ -217,7 +218,7 @@ const styleArb: fc.Arbitrary<Style> = fc.oneof(
 );
 
 /** Strings that are hard on parsers: controls, quotes, YAML indicators, odd Unicode, long ones. */
-export const nastyText: fc.Arbitrary<string> = fc.oneof(
+const nastyText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 12 }),
   fc.string({
@@ -320,25 +321,10 @@ const wildDurationTexts = fc.constantFrom(
   "1h-",
 );
 
-const DECODERS = [
+/** Every decoder name the registry knows, "uint" first (fast-check shrinks towards it). */
+export const DECODER_NAMES: readonly string[] = [
   "uint",
-  "string",
-  "hex",
-  "inet_ip",
-  "dname",
-  "ksym",
-  "kstack",
-  "majorminor",
-  "syscall",
-  "errno",
-  "static_map",
-  "regexp",
-  "cgroup",
-  "ifname",
-  "pci_vendor",
-  "pci_device",
-  "pci_class",
-  "pci_subclass",
+  ...knownDecoderNames().filter((name) => name !== "uint"),
 ];
 
 const REGEXPS = [
@@ -379,7 +365,7 @@ const validHelp = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.()]{0,30}$/);
 // Trees
 
 /** Any small tree (the "wrong kind" of a field, and values of unknown keys). */
-export const anyNode: fc.Arbitrary<YNode> = fc.letrec<{ node: YNode }>((tie) => ({
+const anyNode: fc.Arbitrary<YNode> = fc.letrec<{ node: YNode }>((tie) => ({
   node: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.tuple(nastyText, styleArb).map(([text, style]) => str(text, style)),
@@ -476,7 +462,7 @@ function configTree(chaos: Chaos): fc.Arbitrary<YNode> {
   };
 
   const decoderName = fc.oneof(
-    { arbitrary: fc.constantFrom(...DECODERS), weight: 9 },
+    { arbitrary: fc.constantFrom(...DECODER_NAMES), weight: 9 },
     { arbitrary: fc.constantFrom("strin", "unknown", "", "UINT"), weight: 1 },
   );
   const staticMap = usually(
@@ -554,7 +540,7 @@ function configTree(chaos: Chaos): fc.Arbitrary<YNode> {
 }
 
 /** Config-shaped trees that are mostly valid: deep checks (map shapes, exporter) get exercised. */
-export const plausibleTreeArb: fc.Arbitrary<YNode> = configTree({
+const plausibleTreeArb: fc.Arbitrary<YNode> = configTree({
   wrongKind: 400,
   wildText: 120,
   optional: 0.3,
@@ -565,7 +551,7 @@ export const plausibleTreeArb: fc.Arbitrary<YNode> = configTree({
 });
 
 /** Config-shaped trees where anything may be wrong. */
-export const wildTreeArb: fc.Arbitrary<YNode> = configTree({
+const wildTreeArb: fc.Arbitrary<YNode> = configTree({
   wrongKind: 12,
   wildText: 4,
   optional: 0.5,

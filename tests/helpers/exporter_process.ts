@@ -3,7 +3,7 @@
  * @module
  */
 
-import { LIBRARY_CANDIDATES, MARK_LIBRARY_PATH } from "../../ffi/library_paths.ts";
+import { MARK_LIBRARY_PATH, resolveLibraryPath } from "../../ffi/library_paths.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -16,13 +16,7 @@ export const DENO = Deno.execPath();
  */
 export function ffiPaths(): string[] {
   return (["libbpf", "libc", "mark"] as const).map((lib) => {
-    const found = LIBRARY_CANDIDATES[lib].find((p) => {
-      try {
-        return Deno.statSync(p).isFile;
-      } catch {
-        return false;
-      }
-    });
+    const found = resolveLibraryPath(lib);
     if (!found && lib === "mark") return MARK_LIBRARY_PATH;
     if (!found) throw new Error(`${lib} not found; run make deps`);
     return found;
@@ -37,14 +31,31 @@ export function freePort(): number {
   return port;
 }
 
+/** What a run is granted beyond (or instead of) the scoped permission set's defaults. */
+export interface PermissionOptions {
+  /** `--allow-ffi` for the native libraries (default true; a replay needs none). */
+  ffi?: boolean;
+  /** Paths readable besides the config dir. */
+  read?: string[];
+  /** Hosts reachable besides the listen address. */
+  net?: string[];
+  /** Environment variables readable besides LOG_TOKENS and LOG_STREAM. */
+  env?: string[];
+}
+
 /** The scoped permission flags for a config dir and listen address. */
-export function permissionFlags(configDir: string, listen?: string): string[] {
+export function permissionFlags(
+  configDir: string,
+  listen?: string,
+  { ffi = true, read = [], net = [], env = [] }: PermissionOptions = {},
+): string[] {
+  const hosts = [...(listen ? [listen] : []), ...net];
   return [
     "--frozen",
-    `--allow-ffi=${ffiPaths().join(",")}`,
-    `--allow-read=${configDir}`,
-    ...(listen ? [`--allow-net=${listen}`] : []),
-    "--allow-env=LOG_TOKENS,LOG_STREAM",
+    ...(ffi ? [`--allow-ffi=${ffiPaths().join(",")}`] : []),
+    `--allow-read=${[configDir, ...read].join(",")}`,
+    ...(hosts.length ? [`--allow-net=${hosts.join(",")}`] : []),
+    `--allow-env=${["LOG_TOKENS", "LOG_STREAM", ...env].join(",")}`,
   ];
 }
 
@@ -58,10 +69,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the exporter to completion (e.g. `--config.check`, bad flags). */
-export async function runExporter(args: string[], configDir = "examples"): Promise<RunResult> {
+/** Runs the exporter on `configDir` to completion (e.g. `--config.check`): `--config.dir` first. */
+export function runExporter(args: string[], configDir = "examples"): Promise<RunResult> {
+  return runMain([`--config.dir=${configDir}`, ...args], configDir);
+}
+
+/** Runs main.ts to completion with exactly `args` (e.g. `--help`), `readable` as its config dir. */
+export async function runMain(args: string[], readable = "examples"): Promise<RunResult> {
   const out = await new Deno.Command(DENO, {
-    args: ["run", ...permissionFlags(configDir), "main.ts", ...args],
+    args: ["run", ...permissionFlags(readable), "main.ts", ...args],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -76,6 +92,9 @@ export class ExporterProcess {
   #done: Promise<Deno.CommandStatus>;
   #reader: Promise<void>;
 
+  /** Milliseconds from spawning the process to its first ready answer. */
+  startMs = 0;
+
   private constructor(readonly child: Deno.ChildProcess, readonly url: string) {
     this.#done = child.status;
     this.#reader = (async () => {
@@ -85,27 +104,33 @@ export class ExporterProcess {
   }
 
   /**
-   * Starts the exporter on a free loopback port and waits until it answers. `scheme` is the URL
-   * scheme it serves (`https` under a TLS web config); `ready` replaces the readiness probe (a
-   * plain `fetch` of `/` that must answer 200) for exporters that plain fetch cannot reach.
+   * Starts the exporter on a free loopback port and waits until it answers. `permissions` adjusts
+   * the scoped permission set ({@link permissionFlags}); `denoFlags` go after it (e.g.
+   * `--cpu-prof`). `scheme` is the URL scheme it serves (`https` under a TLS web config); `ready`
+   * replaces the readiness probe (a plain `fetch` of `/` that must answer 200) for exporters that
+   * plain fetch cannot reach; `pollMs` is the wait between probes.
    */
   static async start(
     configNames: string,
     {
       configDir = "examples",
       extraArgs = [] as string[],
-      permissions = undefined as ((listen: string) => string[]) | undefined,
+      permissions = {} as PermissionOptions,
+      denoFlags = [] as string[],
       env = undefined as Record<string, string> | undefined,
       scheme = "http" as "http" | "https",
       ready = undefined as ((url: string) => Promise<boolean>) | undefined,
+      pollMs = 100,
     } = {},
   ): Promise<ExporterProcess> {
     const port = freePort();
     const listen = `127.0.0.1:${port}`;
+    const spawned = performance.now();
     const child = new Deno.Command(DENO, {
       args: [
         "run",
-        ...(permissions ? permissions(listen) : permissionFlags(configDir, listen)),
+        ...permissionFlags(configDir, listen, permissions),
+        ...denoFlags,
         "main.ts",
         `--config.dir=${configDir}`,
         `--config.names=${configNames}`,
@@ -114,15 +139,17 @@ export class ExporterProcess {
       ],
       cwd: ROOT,
       env,
+      stdin: "null",
       stdout: "null",
       stderr: "piped",
     }).spawn();
     const exporter = new ExporterProcess(child, `${scheme}://${listen}`);
-    await exporter.#waitReady(ready);
+    await exporter.#waitReady(ready, pollMs);
+    exporter.startMs = performance.now() - spawned;
     return exporter;
   }
 
-  async #waitReady(ready?: (url: string) => Promise<boolean>): Promise<void> {
+  async #waitReady(ready: ((url: string) => Promise<boolean>) | undefined, pollMs: number) {
     const deadline = Date.now() + 30_000;
     let exited = false;
     this.#done.then(() => exited = true);
@@ -142,8 +169,9 @@ export class ExporterProcess {
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
+    await this.stop();
     throw new Error(`exporter did not answer within 30 s:\n${this.#stderr}`);
   }
 

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { parseCgroupMounts } from "../../src/kernel/cgroups.ts";
+
 /** Online CPUs from sysfs (the tests run with --allow-all). */
 export function onlineCpus(): number[] {
   return cpuList("online");
@@ -25,9 +27,24 @@ function cpuList(which: string): number[] {
 
 /** Where cgroup2 is mounted: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid). */
 export function cgroup2Root(): string {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (right?.startsWith("cgroup2 ")) return left.split(" ")[4];
+  const [first] = parseCgroupMounts(Deno.readTextFileSync("/proc/self/mountinfo"));
+  if (first?.version !== 2) throw new Error("no cgroup2 mount");
+  return first.path;
+}
+
+/** The whole-disk name (e.g. `vda`) behind the filesystem holding `path`. */
+export function diskOf(path: string): string {
+  const dev = Deno.statSync(path).dev;
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | ((Math.floor(dev / 4096)) & 0xfff00);
+  const sys = Deno.realPathSync(`/sys/dev/block/${major}:${minor}`);
+  let partition = false;
+  try {
+    Deno.statSync(`${sys}/partition`);
+    partition = true;
+  } catch {
+    // a whole disk
   }
-  throw new Error("no cgroup2 mount");
+  const parts = sys.split("/");
+  return partition ? parts.at(-2)! : parts.at(-1)!;
 }

@@ -3,6 +3,15 @@
  * @module
  */
 
+/** Whether promtool is installed (/usr/bin/promtool, from Debian's prometheus package). */
+export function promtoolAvailable(): boolean {
+  try {
+    return Deno.statSync("/usr/bin/promtool").isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** promtool's verdict on an exposition: exit code and what it printed. */
 export async function promtoolCheckMetrics(
   text: string,

@@ -43,6 +43,39 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 /** Generates the CA and the certificates of {@link TestCerts} with the `openssl` command. */
 export async function makeTestCerts(): Promise<TestCerts> {
   const dir = Deno.makeTempDirSync({ prefix: "ebpf_exporter_tls_" });
+  await generate(dir);
+  return certsIn(dir);
+}
+
+let generated: Promise<Map<string, { bytes: Uint8Array; mode: number }>> | undefined;
+
+/**
+ * Like {@link makeTestCerts}, but openssl runs once per process (about 0.5 s): every call writes
+ * the same files into a fresh directory of its own.
+ */
+export async function copyOfTestCerts(): Promise<TestCerts> {
+  generated ??= (async () => {
+    const certs = await makeTestCerts();
+    try {
+      const files = new Map<string, { bytes: Uint8Array; mode: number }>();
+      for (const entry of Deno.readDirSync(certs.dir)) {
+        const path = `${certs.dir}/${entry.name}`;
+        files.set(entry.name, { bytes: Deno.readFileSync(path), mode: Deno.statSync(path).mode! });
+      }
+      return files;
+    } finally {
+      certs.remove();
+    }
+  })();
+  const files = await generated;
+  const dir = Deno.makeTempDirSync({ prefix: "ebpf_exporter_tls_" });
+  for (const [name, { bytes, mode }] of files) {
+    Deno.writeFileSync(`${dir}/${name}`, bytes, { mode: mode & 0o777 });
+  }
+  return certsIn(dir);
+}
+
+async function generate(dir: string): Promise<void> {
   const leaf = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n";
   Deno.writeTextFileSync(
     `${dir}/server.ext`,
@@ -126,6 +159,9 @@ export async function makeTestCerts(): Promise<TestCerts> {
     "-addext",
     "extendedKeyUsage=clientAuth",
   ]);
+}
+
+function certsIn(dir: string): TestCerts {
   return {
     dir,
     caCert: `${dir}/ca.crt`,
