@@ -1,6 +1,7 @@
 import { deepEqual, equal, throws } from "#assert";
 import { create } from "@bufbuild/protobuf";
 import { LabelSet, type MetricFamily } from "../metrics/family.ts";
+import { COUNTS, randomFamilies } from "./test_families.ts";
 import {
   type MetricFamily as PbMetricFamily,
   MetricFamilySchema,
@@ -171,89 +172,6 @@ Deno.test("protobuf: the fixed wire bytes of a small counter family", () => {
     "23 0a 07 61 5f 74 6f 74 61 6c 12 01 68 18 00 22 13 0a 06 0a 01 78 12 01 79 1a 09 09 00 00 00 00 00 00 00 00",
   );
 });
-
-/** Deterministic pseudo-random numbers. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x / 0x7fffffff;
-  };
-}
-
-const COUNTS = [
-  0,
-  0.5,
-  1,
-  127,
-  128,
-  16383,
-  16384,
-  2 ** 31 - 1,
-  2 ** 31,
-  2 ** 32,
-  2 ** 53,
-  2 ** 53 + 2,
-  2 ** 63,
-  2 ** 64,
-  1e30,
-];
-const VALUES = [0, -0, 1, -3, 0.1, 1e-300, 1e300, NaN, Infinity, -Infinity, 2 ** 53 + 2];
-
-function randomFamilies(seed: number): MetricFamily[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-  const texts = ["", "a", "é", 'q"uo\\te', "new\nline", "🐝", "x".repeat(200)];
-  const labels = (n: number) => {
-    const pairs: Record<string, string> = {};
-    for (let i = 0; i < n; i++) pairs[`l${i}`] = pick(texts) + String(Math.floor(r() * 50));
-    return LabelSet.of(pairs);
-  };
-  const out: MetricFamily[] = [];
-  for (let f = 0; f < 6; f++) {
-    const n = Math.floor(r() * 3);
-    if (r() < 0.4) {
-      out.push({
-        name: `fam_${f}_total`,
-        help: pick(texts),
-        type: r() < 0.5 ? "counter" : "gauge",
-        series: Array.from({ length: Math.floor(r() * 300) }, () => ({
-          labels: labels(n),
-          value: r() < 0.5 ? pick(VALUES) : Math.floor(r() * 2e6),
-        })),
-      });
-      continue;
-    }
-    const shape = Math.floor(r() * 4);
-    const m = pick([1, 2 ** -10, 1e-6, 0.001, 3]);
-    const bounds = shape === 0
-      ? [0, 1, 5, 10] // classic only
-      : Array.from(
-        { length: 3 + Math.floor(r() * 25) },
-        (_, k) => shape === 1 && k === 0 ? 0 : 2 ** k * m,
-      );
-    out.push({
-      name: `hist_${f}_seconds`,
-      help: "h",
-      type: "histogram",
-      bounds,
-      series: Array.from({ length: Math.floor(r() * 20) }, () => {
-        const cumulative = new Float64Array(bounds.length);
-        let c = 0;
-        for (let i = 0; i < bounds.length; i++) {
-          cumulative[i] = c += r() < 0.4 ? 0 : r() < 0.05 ? pick(COUNTS) : Math.floor(r() * 1000);
-        }
-        return {
-          labels: labels(n),
-          cumulative,
-          count: c,
-          sum: r() < 0.1 ? pick(VALUES) : r() * 1e4,
-        };
-      }),
-    });
-  }
-  return out;
-}
 
 Deno.test("the byte writer spells exactly what the generated code encodes", () => {
   for (let seed = 1; seed <= 150; seed++) {

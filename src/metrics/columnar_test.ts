@@ -5,7 +5,7 @@
  * multi-byte UTF-8 and long values.
  */
 import { deepEqual, equal } from "#assert";
-import type { CounterConfig, LabelConfig } from "../config/types.ts";
+import type { LabelConfig } from "../config/types.ts";
 import { encodeProtobuf } from "../exposition/protobuf.ts";
 import { protobufByteChunks } from "../exposition/protobuf_bytes.ts";
 import { openMetricsByteChunks } from "../exposition/openmetrics.ts";
@@ -16,7 +16,7 @@ import { MapType } from "../maps/source.ts";
 import { CounterCollector } from "./counters.ts";
 import type { MetricFamily } from "./family.ts";
 import { HistogramCollector } from "./histograms.ts";
-import { histogram, label, LIMITS, TEST_ENV, utf8Order } from "./test_env.ts";
+import { counter, histogram, label, LIMITS, TEST_ENV, utf8Order } from "./test_env.ts";
 
 /** Label values that need escaping, multi-byte UTF-8, or a two-byte length in the arena. */
 const TRICKY = [
@@ -39,16 +39,6 @@ function tricky(name: string): LabelConfig {
     name: "static_map",
     staticMap: new Map(TRICKY.map((v, i) => [String(i), v])),
   }]);
-}
-
-function counterConfig(labels: LabelConfig[]): CounterConfig {
-  return {
-    name: "events_total",
-    help: "Events",
-    perfEventArray: false,
-    flushIntervalMs: 0,
-    labels,
-  };
 }
 
 /** The same family with plain series objects and no columns (what the reference encoders read). */
@@ -101,7 +91,7 @@ function counterMap(): MemoryMapSource {
 }
 
 Deno.test("counter columns encode the same bytes as series objects in every format", () => {
-  const config = counterConfig([tricky("kind"), label("id", 4)]);
+  const config = counter([tricky("kind"), label("id", 4)]);
   const family = new CounterCollector(config, counterMap(), TEST_ENV, { count: 0 }, LIMITS)
     .collect();
   equal(family.series.length, TRICKY.length * 3);
@@ -126,7 +116,7 @@ Deno.test("histogram columns encode the same bytes as series objects in every fo
 Deno.test("labelless and per-CPU split families encode alike through columns", () => {
   const bare = new MemoryMapSource({ name: "events_total", keySize: 4 }).set(keyBytes([4, 0]), 5);
   assertSameEverywhere(
-    new CounterCollector(counterConfig([]), bare, TEST_ENV, { count: 0 }, LIMITS).collect(),
+    new CounterCollector(counter([]), bare, TEST_ENV, { count: 0 }, LIMITS).collect(),
   );
   const perCpu = new MemoryMapSource({
     name: "events_total",
@@ -134,14 +124,14 @@ Deno.test("labelless and per-CPU split families encode alike through columns", (
     type: MapType.PERCPU_HASH,
     cpus: 3,
   }).set(keyBytes([4, 6]), 1, 2, 3).set(keyBytes([4, 3]), 4, 5, 6);
-  const config = counterConfig([tricky("kind"), label("cpu", 2)]);
+  const config = counter([tricky("kind"), label("cpu", 2)]);
   assertSameEverywhere(
     new CounterCollector(config, perCpu, TEST_ENV, { count: 0 }, LIMITS).collect(),
   );
 });
 
 Deno.test("series sort like Go strings: by UTF-8 bytes, a prefix before its extensions", () => {
-  const config = counterConfig([tricky("kind")]);
+  const config = counter([tricky("kind")]);
   const map = new MemoryMapSource({ name: "events_total", keySize: 4 });
   TRICKY.forEach((_, i) => map.set(keyBytes([4, i]), 1));
   const family = new CounterCollector(config, map, TEST_ENV, { count: 0 }, LIMITS).collect();
@@ -154,7 +144,7 @@ Deno.test("series sort like Go strings: by UTF-8 bytes, a prefix before its exte
 Deno.test("snapshots survive compaction; series stay exact and sorted through heavy churn", () => {
   const map = new MemoryMapSource({ name: "events_total", keySize: 4 });
   const collector = new CounterCollector(
-    counterConfig([label("id", 4)]),
+    counter([label("id", 4)]),
     map,
     TEST_ENV,
     { count: 0 },

@@ -1,21 +1,11 @@
 import { deepEqual, equal } from "#assert";
-import type { CounterConfig, LabelConfig } from "../config/types.ts";
+import type { CounterConfig } from "../config/types.ts";
 import { encodeText } from "../exposition/text.ts";
 import { keyBytes, MemoryMapSource } from "../maps/memory_source.ts";
 import { MapType } from "../maps/source.ts";
 import { CounterCollector } from "./counters.ts";
 import { normalizeFamilies } from "./gather.ts";
-import { label, LIMITS, TEST_ENV } from "./test_env.ts";
-
-function counter(labels: LabelConfig[]): CounterConfig {
-  return {
-    name: "events_total",
-    help: "Events",
-    perfEventArray: false,
-    flushIntervalMs: 0,
-    labels,
-  };
-}
+import { counter, label, LIMITS, TEST_ENV } from "./test_env.ts";
 
 function lines(config: CounterConfig, map: MemoryMapSource, errors = { count: 0 }): string[] {
   const family = new CounterCollector(config, map, TEST_ENV, errors, LIMITS).collect();

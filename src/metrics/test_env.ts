@@ -3,7 +3,12 @@
  * @module
  */
 
-import type { DecoderConfig, HistogramConfig, LabelConfig } from "../config/types.ts";
+import type {
+  CounterConfig,
+  DecoderConfig,
+  HistogramConfig,
+  LabelConfig,
+} from "../config/types.ts";
 import type { DecoderEnv } from "../decoders/decoder.ts";
 import { parsePciIds } from "../kernel/pci_ids.ts";
 
@@ -68,6 +73,17 @@ export function label(
     size,
     padding,
     decoders: decoders.map((d) => typeof d === "string" ? { name: d } : d),
+  };
+}
+
+/** A counter `events_total` ("Events") over `labels`, read from a map. */
+export function counter(labels: LabelConfig[]): CounterConfig {
+  return {
+    name: "events_total",
+    help: "Events",
+    perfEventArray: false,
+    flushIntervalMs: 0,
+    labels,
   };
 }
 
